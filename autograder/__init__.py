@@ -1,0 +1,3 @@
+"""Sandboxed autograder for a Keras course taught in Korean."""
+
+__version__ = "0.1.0"

@@ -1,0 +1,152 @@
+"""Grade a folder of submissions in parallel, remembering what is done.
+
+Each submission is graded in a pool process (the trusted side), which starts
+the submission's own sandboxed worker. Finished results go to a journal as
+they complete, so a killed batch resumes where it stopped; ``grades.csv`` is
+written once, atomically, at the end.
+"""
+
+from __future__ import annotations
+
+import json
+import multiprocessing
+import os
+from concurrent.futures import Future, ProcessPoolExecutor, as_completed
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable
+
+import pandas as pd
+
+from autograder import __version__
+from autograder.course import Assignment
+from autograder.errors import GradingError, UsageError
+from autograder.grading import GradeOptions, grade_submission
+from autograder.results import SubmissionResult
+from autograder.submissions import content_hash, find_submissions, student_id_of
+
+FIXED_COLUMNS = ("total", "max", "percent", "status", "graded_by", "duration_s")
+
+
+@dataclass
+class BatchSummary:
+    """What a batch did: the results in student order and where they were written."""
+
+    results: list[SubmissionResult]
+    csv_path: Path
+    graded: int = 0  # graded in this run
+    reused: int = 0  # taken from the journal
+    errors: list[str] = field(default_factory=list)
+
+
+def run_batch(subs_dir: Path, assignment: Assignment, out_csv: Path, *, options: GradeOptions | None = None,
+              jobs: int | None = None, force: bool = False,
+              on_result: Callable[[SubmissionResult, bool], None] | None = None) -> BatchSummary:
+    """Grade every submission in ``subs_dir`` and write ``out_csv`` and ``results/<id>.json`` beside it."""
+    from autograder import journal as journal_mod
+
+    options = options or GradeOptions()
+    out_csv = Path(out_csv)
+    if not out_csv.parent.is_dir():
+        raise UsageError(f"{out_csv}: the folder {out_csv.parent} does not exist")
+    rubric = assignment.rubric(options.suite)  # a broken rubric stops the batch before anything runs
+    paths = find_submissions(Path(subs_dir))
+    jobs = max(1, jobs or os.cpu_count() or 1)
+    if options.threads <= 1:
+        options.threads = max(1, (os.cpu_count() or 1) // jobs)
+    results_dir = out_csv.parent / "results"
+    results_dir.mkdir(exist_ok=True)
+    rubric_hash = journal_mod.rubric_hash(rubric.folder)
+    results: dict[str, SubmissionResult] = {}
+    summary = BatchSummary([], out_csv)
+    with journal_mod.Journal(out_csv.parent / ".grade-journal.sqlite") as journal:
+        todo = []
+        for path in paths:
+            sid = student_id_of(path)
+            known = None if force else journal.lookup(sid, content_hash(path), rubric_hash, __version__)
+            if known is not None:
+                results[sid] = SubmissionResult.from_dict(known)
+                summary.reused += 1
+                if on_result:
+                    on_result(results[sid], True)
+            else:
+                todo.append(path)
+        for path, result in _grade_all(todo, assignment, options, jobs, summary.errors):
+            results[result.student_id] = result
+            _write_json(results_dir / f"{result.student_id}.json", result)
+            journal.record(result.student_id, content_hash(path), rubric_hash, __version__, result.to_dict())
+            summary.graded += 1
+            if on_result:
+                on_result(result, False)
+    summary.results = [results[student_id_of(p)] for p in paths]
+    frame = grades_frame(summary.results, rubric.checks)
+    journal_mod.write_atomic(out_csv, lambda tmp: frame.to_csv(tmp, index=False))
+    return summary
+
+
+def _grade_all(paths: list[Path], assignment: Assignment, options: GradeOptions, jobs: int, errors: list[str]):
+    """Yield (path, result) as submissions finish, in parallel."""
+    if not paths:
+        return
+    context = multiprocessing.get_context("forkserver")
+    context.set_forkserver_preload(["autograder.grading"])
+    with ProcessPoolExecutor(max_workers=min(jobs, len(paths)), mp_context=context) as pool:
+        futures: dict[Future, Path] = {
+            pool.submit(_grade_one, str(p), assignment.name, str(assignment.course_root), options): p for p in paths
+        }
+        try:
+            for future in as_completed(futures):
+                path = futures[future]
+                try:
+                    data = future.result()
+                except GradingError:
+                    raise  # a course problem (rubric, data): every submission would fail the same way
+                except Exception as e:  # a grader bug on one submission must not sink the batch
+                    errors.append(f"{path}: {type(e).__name__}: {e}")
+                    data = _failed(path, assignment, f"error: the grader failed on this submission ({type(e).__name__}: {e})")
+                yield path, SubmissionResult.from_dict(data)
+        except BaseException:
+            for future in futures:
+                future.cancel()
+            raise
+
+
+def _grade_one(path: str, assignment: str, course_root: str, options: GradeOptions) -> dict:
+    result = grade_submission(Path(path), Assignment(assignment, Path(course_root)), options)
+    return result.to_dict()
+
+
+def _failed(path: Path, assignment: Assignment, status: str) -> dict:
+    return SubmissionResult(student_id_of(path), assignment.name, str(path), "", status, engine_version=__version__).to_dict()
+
+
+def _write_json(path: Path, result: SubmissionResult) -> None:
+    from autograder.journal import write_atomic
+
+    write_atomic(path, lambda tmp: Path(tmp).write_text(json.dumps(result.to_dict(), ensure_ascii=False, indent=1), encoding="utf-8"))
+
+
+def grades_frame(results: list[SubmissionResult], checks: dict[str, float]) -> pd.DataFrame:
+    """One row per student: points per check, totals, status, figures, hash."""
+    check_ids, max_points = list(checks), round(sum(checks.values()), 6)
+    metric_names = sorted({m for r in results for m in r.metrics})
+    rows = []
+    for r in results:
+        points = {c.id: c.points for c in r.checks}
+        row = {"student_id": r.student_id}
+        row.update({check: points.get(check, 0.0) for check in check_ids})
+        row.update(total=r.total, max=max_points, percent=round(100 * r.total / max_points, 2) if max_points else 0.0, status=r.status, graded_by=r.graded_by,
+                   duration_s=r.duration_s)
+        row.update({m: r.metrics.get(m) for m in metric_names})
+        row.update(notes=notes_of(r), content_hash=r.content_hash, submitted_at=r.submitted_at or "")
+        rows.append(row)
+    columns = ["student_id", *check_ids, *FIXED_COLUMNS, *metric_names, "notes", "content_hash", "submitted_at"]
+    return pd.DataFrame(rows, columns=columns)
+
+
+def notes_of(result: SubmissionResult) -> str:
+    """A short line for the TA: cells that raised, checks that timed out."""
+    parts = [f"cell {e.get('index')}: {e.get('ename')}" if e.get("index") is not None else f"{e.get('ename')} at import"
+             for e in result.cell_errors]
+    parts += [f"{c.id}: {c.status}" for c in result.checks if c.status in ("timeout", "error") and result.status == "graded"]
+    return "; ".join(parts)[:500]

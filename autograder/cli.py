@@ -1,0 +1,116 @@
+"""The ``grade`` command: parse options, call the library once, print."""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+import click
+
+from autograder import course, display, sandbox
+from autograder.batch import run_batch
+from autograder.errors import ChecksFailed, GradingError
+from autograder.grading import GradeOptions, grade_submission
+
+
+class _ClickError(click.ClickException):
+    def __init__(self, error: GradingError) -> None:
+        super().__init__(str(error))
+        self.exit_code = error.exit_code
+
+    def show(self, file=None) -> None:
+        if self.message:
+            click.echo(f"Error: {self.message}", err=True)
+
+
+class _Group(click.Group):
+    """Turns the library's GradingError into one line and its exit code."""
+
+    def invoke(self, ctx: click.Context):
+        try:
+            return super().invoke(ctx)
+        except GradingError as e:
+            raise _ClickError(e) from e
+
+
+def _notice() -> None:
+    notice = getattr(sandbox, "sandbox_notice", lambda: None)()
+    if notice:
+        click.echo(f"note: {notice}", err=True)
+
+
+@click.group(cls=_Group)
+@click.version_option(package_name="course-autograder")
+def grade() -> None:
+    """Grade the course's notebooks and modules: check, batch, export."""
+
+
+@grade.command()
+@click.argument("path", required=False, type=click.Path(path_type=Path))
+@click.option("-a", "--assignment", "name", help="Assignment name (default: from the file or folder name).")
+@click.option("--lang", type=click.Choice(["ko", "en"]), help="Language of messages (default: the rubric's).")
+@click.option("--hidden", is_flag=True, help="Run the hidden checks (needs the course's rubrics/).")
+@click.option("--data-dir", type=click.Path(path_type=Path), help="Fashion-MNIST folder (or $GRADE_FASHION_MNIST).")
+def check(path: Path | None, name: str | None, lang: str | None, hidden: bool, data_dir: Path | None) -> None:
+    """Run the public checks on your notebook or module and show what to fix.
+
+    PATH is a notebook, a module or a folder; by default, the notebook named
+    after the assignment folder you are in.
+    """
+    root = course.find_course_root(path.parent if path else None)
+    target, assignment = course.resolve_check_target(path, name, root)
+    suite = "hidden" if hidden else "public"
+    _notice()
+    result = grade_submission(target, assignment, GradeOptions(suite=suite, data_dir=data_dir, threads=os.cpu_count() or 1))
+    click.echo(display.submission_report(result, lang or assignment.rubric(suite).language))
+    if not result.all_passed:
+        raise ChecksFailed("")
+
+
+@grade.command()
+@click.argument("subs", type=click.Path(path_type=Path))
+@click.option("-a", "--assignment", "name", required=True, help="Assignment name, as in rubrics/NAME.")
+@click.option("-o", "--output", "out", type=click.Path(path_type=Path), default=Path("grades.csv"), show_default=True,
+              help="The grades CSV; results/<student>.json are written beside it.")
+@click.option("-j", "--jobs", type=int, default=None, help="Submissions graded at once (default: number of cores).")
+@click.option("--force", is_flag=True, help="Regrade everything, ignoring the journal of finished submissions.")
+@click.option("--public", is_flag=True, help="Use the public checks instead of the hidden ones.")
+@click.option("--data-dir", type=click.Path(path_type=Path), help="Fashion-MNIST folder (or $GRADE_FASHION_MNIST).")
+@click.option("--seed", type=int, default=0, show_default=True, help="Seed for Python, numpy and Keras in each worker.")
+def batch(subs: Path, name: str, out: Path, jobs: int | None, force: bool, public: bool, data_dir: Path | None,
+          seed: int) -> None:
+    """Grade every submission in SUBS (one .ipynb, .py or folder per student) into a CSV."""
+    from rich.progress import Progress
+
+    assignment = course.get_assignment(name, course.find_course_root())
+    options = GradeOptions(suite="public" if public else "hidden", seed=seed, data_dir=data_dir)
+    _notice()
+    with Progress(transient=True, console=_stderr_console()) as progress:
+        task = progress.add_task(f"grading {name}", total=None)
+        summary = run_batch(subs, assignment, out, options=options, jobs=jobs, force=force,
+                            on_result=lambda result, reused: progress.advance(task))
+    click.echo(display.batch_summary(summary.results, str(out), summary.reused))
+    for error in summary.errors:
+        click.echo(f"warning: {error}", err=True)
+
+
+@grade.command(name="list")
+def list_() -> None:
+    """Show the assignments, their checks and points."""
+    root = course.find_course_root()
+    click.echo("\n".join(display.assignment_listing(a) for a in course.list_assignments(root)))
+
+
+def _stderr_console():
+    from rich.console import Console
+
+    return Console(stderr=True)
+
+
+def main() -> None:
+    grade(prog_name="grade")
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

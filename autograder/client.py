@@ -1,0 +1,292 @@
+"""The trusted side of the wire: start a worker, run the code, call into it.
+
+``WorkerSession`` owns one worker process for one submission and enforces the
+time limits; ``SubmissionProxy`` is what checks see as the ``submission`` fixture.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+from typing import Any
+
+from autograder import protocol, sandbox
+from autograder.checks import CallTimeout, MissingName, StudentError, WorkerCrashed
+from autograder.rubric import Limits
+from autograder.submissions import Submission
+
+MAX_RESTARTS = 2
+
+
+class OutputDrain(threading.Thread):
+    """Reads the worker's stdout, keeping only the first ``cap`` bytes."""
+
+    def __init__(self, stream: Any, cap: int) -> None:
+        super().__init__(daemon=True)
+        self.stream, self.cap, self.kept, self.dropped = stream, cap, bytearray(), 0
+        self.start()
+
+    def run(self) -> None:
+        for chunk in iter(lambda: self.stream.read1(65536), b""):
+            room = self.cap - len(self.kept)
+            self.kept += chunk[: max(room, 0)]
+            self.dropped += max(0, len(chunk) - max(room, 0))
+
+    def text(self) -> str:
+        text = self.kept.decode("utf-8", errors="replace")
+        if self.dropped:
+            text += f"\n... [output truncated: {self.dropped} more bytes not kept]\n"
+        return text
+
+
+class WorkerSession:
+    """One submission's worker: started lazily, restarted after a call times out."""
+
+    def __init__(self, submission: Submission, *, limits: Limits, requires: list[str] = (), seed: int = 0,
+                 threads: int = 1, env: dict[str, str] | None = None, ro_paths: list[Path] = (),
+                 run_code: bool = True) -> None:
+        self.submission, self.limits, self.requires = submission, limits, list(requires)
+        self.seed, self.threads, self.env, self.ro_paths = seed, threads, dict(env or {}), list(ro_paths)
+        self.run_code = run_code
+        self.deadline = time.monotonic() + limits.timeout
+        self.report: dict[str, Any] | None = None
+        self.failure: Exception | None = None  # why the code could not be run at all
+        self.proc: subprocess.Popen | None = None
+        self.restarts = 0
+        self.outputs: list[str] = []
+        self._scratch = tempfile.TemporaryDirectory(prefix="grade-")
+
+    # -- lifecycle --------------------------------------------------------------
+
+    def start(self) -> None:
+        """Start the worker process (it imports and seeds while the grader collects checks)."""
+        scratch = Path(self._scratch.name) / f"run{self.restarts}"
+        work = scratch / "work"
+        shutil.copytree(self.submission.root, work, symlinks=True) if self.submission.files else _copy_one(self.submission.path, work)
+        job = {
+            "mode": ("notebook" if self.submission.kind == "notebook" else "module") if self.run_code else "none",
+            "cells": self.submission.cells,
+            "path": str(work / self.submission.path.name),
+            "seed": self.seed,
+            "requires": self.requires,
+            "threads": self.threads,
+        }
+        job_file = scratch / "job.json"
+        job_file.write_text(json.dumps(job), encoding="utf-8")
+        to_worker, self._send = os.pipe()
+        self._recv, from_worker = os.pipe()
+        argv = [sys.executable, "-X", "frozen_modules=off", "-m", "autograder.worker",
+                "--rpc-in", str(to_worker), "--rpc-out", str(from_worker), "--job", str(job_file)]
+        spec = sandbox.WorkerSpec(
+            argv=argv, submission_dir=scratch, scratch_dir=work, env={**_thread_env(self.threads), **self.env},
+            ro_paths=self.ro_paths, pass_fds=(to_worker, from_worker), memory_mb=self.limits.memory_mb,
+            max_processes=self.limits.max_processes,
+        )
+        self.proc = sandbox.start_worker(spec)
+        os.close(to_worker)
+        os.close(from_worker)
+        self._drain = OutputDrain(self.proc.stdout, self.limits.output_kb * 1024)
+
+    def load(self) -> dict[str, Any]:
+        """Run the student's code once; return the worker's report. Raise if impossible."""
+        if self.failure is not None:
+            raise self.failure
+        if self.report is not None:
+            return self.report
+        if self.proc is None:
+            self.start()
+        what = "running the submission's code" if self.run_code else "starting the worker"
+        try:
+            reply, _ = self._exchange({"op": "run"}, [], what, self.remaining())
+        except (CallTimeout, WorkerCrashed) as e:
+            self.failure = e
+            raise
+        self.report = reply["report"]
+        return self.report
+
+    def stop(self) -> None:
+        if self.proc is not None:
+            sandbox.stop_worker(self.proc)
+            for fd in (self._send, self._recv):
+                try:
+                    os.close(fd)
+                except OSError:
+                    pass
+            self._drain.join(timeout=2)
+            self.outputs.append(self._drain.text())
+            self.proc = None
+
+    def close(self) -> None:
+        self.stop()
+        self._scratch.cleanup()
+
+    def remaining(self) -> float:
+        return self.deadline - time.monotonic()
+
+    @property
+    def output(self) -> str:
+        live = [self._drain.text()] if self.proc is not None else []
+        return "".join(self.outputs + live)
+
+    # -- requests ---------------------------------------------------------------
+
+    def request(self, message: dict, *, what: str, args: Any = None) -> Any:
+        """Send one request after the code has run; decode the reply or raise."""
+        if self.report is not None and self.proc is None:  # killed after an earlier call timed out
+            if self.restarts >= MAX_RESTARTS:
+                raise WorkerCrashed(what, f"not restarted again after {self.restarts} restarts")
+            self.restarts += 1
+            self.report = None
+        self.load()
+        tree, blobs = protocol.encode(args if args is not None else {}, handle=_no_handles)
+        timeout = min(self.limits.call_timeout, self.remaining())
+        reply, reply_blobs = self._exchange({**message, **_payload(message, tree)}, blobs, what, timeout)
+        if reply.get("ok"):
+            try:
+                return protocol.decode(reply.get("value"), reply_blobs, remote=lambda t: RemoteObject(self, t))
+            except protocol.ProtocolError as e:
+                raise WorkerCrashed(what, f"sent back malformed data: {e}") from e
+        kind = reply.get("kind")
+        if kind == "missing":
+            raise MissingName(str(reply.get("name")), "function" if message.get("op") == "call" else "variable")
+        if kind == "raised":
+            raise StudentError(what, str(reply.get("ename")), str(reply.get("evalue")), str(reply.get("traceback", "")))
+        if kind == "unsupported":
+            raise StudentError(what, "TypeError", f"returned a value that cannot be checked ({reply.get('detail')})")
+        raise WorkerCrashed(what, f"unexpected reply {str(reply)[:200]}")
+
+    def _exchange(self, message: dict, blobs: list[bytes], what: str, timeout: float) -> tuple[dict, list[bytes]]:
+        whole = timeout >= self.remaining() - 1e-3
+        if timeout <= 0:
+            raise CallTimeout(what, self.limits.timeout, whole_submission=True)
+        try:
+            protocol.write_frame(self._send, message, blobs)
+            return protocol.read_frame(self._recv, deadline=time.monotonic() + timeout)
+        except protocol.FrameTimeout:
+            self.stop()
+            raise CallTimeout(what, self.limits.timeout if whole else self.limits.call_timeout, whole_submission=whole) from None
+        except (protocol.ProtocolError, BrokenPipeError, OSError) as e:
+            reason = self._death_reason() or str(e)
+            self.stop()
+            raise WorkerCrashed(what, reason) from None
+
+    def _death_reason(self) -> str | None:
+        if self.proc is None:
+            return None
+        try:
+            code = self.proc.wait(timeout=1)
+        except subprocess.TimeoutExpired:
+            return None
+        killed = getattr(sandbox, "killed_reason", lambda p: None)(self.proc)
+        if killed:
+            return killed
+        return f"killed by signal {-code}" if code < 0 else f"exit code {code}"
+
+
+def _payload(message: dict, tree: Any) -> dict:
+    """Arguments travel as trees inside the message."""
+    if message.get("op") in ("call", "call_method"):
+        return {"args": tree["$dict"]["args"], "kwargs": tree["$dict"]["kwargs"]}
+    if message.get("op") == "inspect":
+        return {"params": tree}
+    return {}
+
+
+def _no_handles(value: Any) -> dict:
+    if isinstance(value, RemoteObject):
+        return {"$remote": value.key, "type": value.type_name}
+    raise protocol.Unencodable(f"cannot send a {type(value).__name__} to the submission")
+
+
+def _copy_one(path: Path, work: Path) -> None:
+    work.mkdir(parents=True)
+    shutil.copy2(path, work / path.name)
+
+
+def _thread_env(threads: int) -> dict[str, str]:
+    n = str(max(1, threads))
+    return {
+        "OMP_NUM_THREADS": n, "OPENBLAS_NUM_THREADS": n, "MKL_NUM_THREADS": n, "NUMEXPR_NUM_THREADS": n,
+        "TF_NUM_INTRAOP_THREADS": n, "TF_NUM_INTEROP_THREADS": "1", "TF_CPP_MIN_LOG_LEVEL": "2",
+        "TF_ENABLE_ONEDNN_OPTS": "0", "CUDA_VISIBLE_DEVICES": "", "MPLBACKEND": "Agg", "PYTHONHASHSEED": "0",
+        "PYTHONDONTWRITEBYTECODE": "1", "PYTHONUNBUFFERED": "1", "PYTHONNOUSERSITE": "1",
+    }
+
+
+class RemoteObject:
+    """A handle to an object that stays in the worker (e.g. a Keras model)."""
+
+    def __init__(self, session: WorkerSession, tree: dict) -> None:
+        self._session, self.key, self.type_name = session, tree["$remote"], str(tree.get("type", "?"))
+
+    def call(self, method: str, *args: Any, **kwargs: Any) -> Any:
+        return self._session.request({"op": "call_method", "handle": self.key, "method": method},
+                                     what=f"{self.type_name}.{method}(...)", args={"args": list(args), "kwargs": kwargs})
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        return self._session.request({"op": "call", "handle": self.key}, what=f"{self.type_name}(...)",
+                                     args={"args": list(args), "kwargs": kwargs})
+
+    def attr(self, name: str) -> Any:
+        return self._session.request({"op": "getattr", "handle": self.key, "name": name}, what=f"{self.type_name}.{name}")
+
+    def __repr__(self) -> str:
+        return f"<remote {self.type_name}>"
+
+
+class RemoteFunction:
+    """A student's function, called by name in the worker."""
+
+    def __init__(self, session: WorkerSession, name: str) -> None:
+        self._session, self.name = session, name
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        shown = ", ".join([_short(a) for a in args] + [f"{k}={_short(v)}" for k, v in kwargs.items()])
+        return self._session.request({"op": "call", "name": self.name}, what=f"{self.name}({shown})",
+                                     args={"args": list(args), "kwargs": kwargs})
+
+
+def _short(value: Any) -> str:
+    from autograder.checks import show
+
+    text = show(value)
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
+class SubmissionProxy:
+    """What checks see as ``submission``: names in the student's code, called remotely."""
+
+    def __init__(self, session: WorkerSession) -> None:
+        self._session = session
+
+    def function(self, name: str) -> RemoteFunction:
+        return RemoteFunction(self._session, name)
+
+    def value(self, name: str) -> Any:
+        return self._session.request({"op": "value", "name": name}, what=name)
+
+    def has(self, name: str) -> bool:
+        return self._session.request({"op": "has", "name": name}, what=f"looking up {name}") is True
+
+    def inspect(self, kind: str, obj: RemoteObject | None = None, **params: Any) -> Any:
+        message = {"op": "inspect", "kind": kind, "handle": obj.key if obj is not None else None}
+        return self._session.request(message, what=f"{kind}({obj.type_name if obj else ''})", args=params)
+
+    @property
+    def cell_errors(self) -> list[dict]:
+        return list(self._session.load().get("cell_errors", []))
+
+    @property
+    def files(self) -> list[str]:
+        return list(self._session.submission.files)
+
+    @property
+    def graded_by(self) -> str:
+        return "code" if self._session.run_code else "model file"

@@ -1,0 +1,79 @@
+"""Text a person reads in the terminal: check results, batch summaries, listings.
+
+Functions here return strings; ``cli.py`` prints them.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+
+from autograder.course import Assignment
+from autograder.results import CheckResult, SubmissionResult
+
+LABELS = {
+    "en": {"passed": "PASS", "partial": "PART", "failed": "FAIL", "error": "ERROR", "timeout": "TIME",
+           "total": "Total", "expected": "expected", "got": "got", "hint": "hint", "cell": "cell",
+           "checks": "checks", "status": "status"},
+    "ko": {"passed": "통과", "partial": "부분", "failed": "실패", "error": "오류", "timeout": "시간초과",
+           "total": "합계", "expected": "기대한 값", "got": "받은 값", "hint": "도움말", "cell": "셀",
+           "checks": "검사", "status": "상태"},
+}
+
+
+def fmt_points(value: float) -> str:
+    return f"{value:g}"
+
+
+def check_line(check: CheckResult, width: int, lang: str) -> list[str]:
+    words = LABELS[lang]
+    lines = [f"  {words[check.status]:<5} {check.id:<{width}}  {fmt_points(check.points)}/{fmt_points(check.max_points)}"]
+    if not check.passed:
+        message = check.message_ko if lang == "ko" and check.message_ko else check.message
+        lines += [f"        {line}" for line in message.splitlines()]
+        if check.hint:
+            lines.append(f"        {words['hint']}: {check.hint}")
+    return lines
+
+
+def submission_report(result: SubmissionResult, lang: str) -> str:
+    """What ``grade check`` prints: each check, messages for failures, cell errors, hints, the total."""
+    words = LABELS[lang]
+    width = max((len(c.id) for c in result.checks), default=10)
+    lines = [f"{result.assignment}: {result.path}"]
+    if result.status != "graded":
+        lines.append(f"  {words['status']}: {result.status}")
+    for error in result.cell_errors:
+        where = f"{words['cell']} {error['index']}" if error.get("index") is not None else "import"
+        lines.append(f"  {where}: {error['ename']}: {error['evalue']}".rstrip())
+    for hint in result.hints:
+        where = f"{words['cell']} {hint['cell']}, " if hint.get("cell") is not None else ""
+        lines.append(f"  {words['hint']} ({where}line {hint['line']}): {hint['hint']}")
+    for check in result.checks:
+        lines += check_line(check, width, lang)
+    lines.append(f"{words['total']}: {fmt_points(result.total)}/{fmt_points(result.max)} ({result.percent:.1f}%)")
+    return "\n".join(lines)
+
+
+def batch_summary(results: list[SubmissionResult], csv_path: str, reused: int) -> str:
+    counts = Counter("error" if r.status.startswith("error") else r.status for r in results)
+    parts = ", ".join(f"{n} {status}" for status, n in sorted(counts.items()))
+    lines = [f"{len(results)} submissions ({parts}) -> {csv_path}"]
+    if reused:
+        lines.append(f"{reused} unchanged since the last run were taken from the journal (use --force to regrade)")
+    lines += [f"  {r.student_id}: {r.status}" for r in results if r.status != "graded"]
+    return "\n".join(lines)
+
+
+def assignment_listing(assignment: Assignment) -> str:
+    lines = []
+    for suite in ("hidden", "public"):
+        path = assignment.rubric_path(suite)
+        if not path.exists():
+            continue
+        rubric = assignment.rubric(suite)
+        if not lines:
+            lines.append(f"{assignment.name}  {rubric.title}")
+        lines.append(f"  {suite} checks ({fmt_points(rubric.max_points)} points):")
+        width = max(len(c) for c in rubric.checks)
+        lines += [f"    {check:<{width}}  {fmt_points(points)}" for check, points in rubric.checks.items()]
+    return "\n".join(lines or [f"{assignment.name}  (no checks yet)"])

@@ -1,0 +1,39 @@
+"""The grader's exceptions; exit codes live here and nowhere else.
+
+The core raises these; only ``cli.py`` turns them into a message and an exit code.
+0 = done, 1 = a problem the user can fix, 2 = wrong usage. A bug keeps its traceback.
+"""
+
+from __future__ import annotations
+
+
+class GradingError(Exception):
+    """A problem the user can fix; shown as one line."""
+
+    exit_code = 1
+
+
+class UsageError(GradingError):
+    """The command was called the wrong way."""
+
+    exit_code = 2
+
+
+class SubmissionError(GradingError):
+    """A submission file or folder cannot be read."""
+
+
+class RubricError(GradingError):
+    """A rubric or its checks are inconsistent."""
+
+
+class DataError(GradingError):
+    """A data set the assignment needs is missing or damaged."""
+
+
+class AssignmentNotFound(GradingError):
+    """No assignment of that name in the course."""
+
+
+class ChecksFailed(GradingError):
+    """Grading ran, but not every check passed (exit code 1, no error line)."""

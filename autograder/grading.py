@@ -1,0 +1,171 @@
+"""Grade one submission: run its code in a worker, run the checks, score.
+
+``grade_submission`` is the one front door; batch, check and CI all call it.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import os
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from autograder import __version__, sandbox
+from autograder.checks import CallTimeout, WorkerCrashed
+from autograder.client import WorkerSession
+from autograder.course import Assignment
+from autograder.errors import GradingError, RubricError
+from autograder.plugin import GradingPlugin
+from autograder.results import CheckResult, SubmissionResult
+from autograder.rubric import Rubric
+from autograder.submissions import Submission, load_submission
+
+CHECKS_INI = Path(__file__).with_name("checks.ini")
+
+
+@dataclass
+class GradeOptions:
+    """How to grade, beyond what the rubric says."""
+
+    suite: str = "hidden"  # "hidden" (rubrics/NAME) or "public" (assignments/NAME/checks)
+    seed: int = 0
+    threads: int = 1  # per worker: BLAS, OpenMP and TensorFlow threads
+    data_dir: Path | None = None  # Fashion-MNIST folder for Keras assignments
+    timeout: float | None = None  # overrides the rubric's wall-clock limit
+    env: dict[str, str] = field(default_factory=dict)
+
+
+def grade_submission(path: Path, assignment: Assignment, options: GradeOptions | None = None, *,
+                     student_id: str | None = None) -> SubmissionResult:
+    """Grade one submission; a submission that cannot be graded is a result with a status, not an exception.
+
+    Raises GradingError only for problems of the course itself (rubric, data).
+    """
+    options = options or GradeOptions()
+    started = time.monotonic()
+    rubric = assignment.rubric(options.suite)
+    try:
+        submission = load_submission(Path(path), student_id=student_id)
+    except GradingError as e:
+        sid = student_id or Path(path).stem
+        return _unrunnable(sid, assignment, Path(path), rubric, options, f"error: {e}", started)
+    env, ro_paths = _data_access(rubric, options)
+    limits = rubric.limits
+    if options.timeout:
+        limits = type(limits)(**{**vars(limits), "timeout": options.timeout})
+    model_file = rubric.model_file if rubric.model_file in submission.files else None
+    session = WorkerSession(submission, limits=limits, requires=rubric.requires, seed=options.seed,
+                            threads=options.threads, env={**env, **options.env}, ro_paths=ro_paths,
+                            run_code=model_file is None)
+    try:
+        session.start()
+        plugin = GradingPlugin(session, rubric, "hidden" if options.suite == "hidden" else "public")
+        _run_pytest(rubric, plugin)
+        checks = plugin.results()
+        status = _status(session)
+        report = session.report or {}
+    finally:
+        session.close()
+    result = SubmissionResult(
+        student_id=submission.student_id, assignment=assignment.name, path=str(submission.path),
+        content_hash=submission.content_hash, status=status, checks=checks, seed=options.seed,
+        graded_by="model file" if model_file else "code", cell_errors=_cell_errors(report, submission),
+        cell_outputs=report.get("cell_outputs", []), metrics=plugin.metrics, output=report.get("output", "") + session.output,
+        sandbox=sandbox.sandbox_mode(), engine_version=__version__,
+    )
+    result.hints = _hints(submission, result.cell_errors)
+    result.duration_s = round(time.monotonic() - started, 3)
+    return result
+
+
+def _run_pytest(rubric: Rubric, plugin: GradingPlugin) -> None:
+    args = [str(rubric.folder), "-c", str(CHECKS_INI), "--rootdir", str(rubric.folder), "-p", "no:cacheprovider",
+            "-p", "no:randomly", "-p", "no:xdist", "--import-mode=importlib", "-q", "-s", "--tb=no", "--no-header",
+            "-W", "ignore::pytest.PytestAssertRewriteWarning"]
+    with _no_plugin_autoload(), contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):
+        code = pytest.main(args, plugins=[plugin])
+    if plugin.collection_errors:
+        raise RubricError(f"{rubric.folder}: checks cannot be collected: {plugin.collection_errors[0]}")
+    if code in (pytest.ExitCode.INTERNAL_ERROR, pytest.ExitCode.USAGE_ERROR):
+        raise RubricError(f"{rubric.folder}: pytest could not run the checks (exit code {int(code)})")
+
+
+@contextlib.contextmanager
+def _no_plugin_autoload():
+    """Installed pytest plugins have no business in grading (and cost ~1 s to load)."""
+    saved = os.environ.get("PYTEST_DISABLE_PLUGIN_AUTOLOAD")
+    os.environ["PYTEST_DISABLE_PLUGIN_AUTOLOAD"] = "1"
+    try:
+        yield
+    finally:
+        if saved is None:
+            del os.environ["PYTEST_DISABLE_PLUGIN_AUTOLOAD"]
+        else:
+            os.environ["PYTEST_DISABLE_PLUGIN_AUTOLOAD"] = saved
+
+
+def _status(session: WorkerSession) -> str:
+    failure = session.failure
+    if isinstance(failure, CallTimeout):
+        return "timeout"
+    if isinstance(failure, WorkerCrashed):
+        return f"error: {failure.reason} while running the submission's code"
+    import_error = (session.report or {}).get("import_error")
+    if import_error:
+        line = f" (line {import_error['lineno']})" if import_error.get("lineno") else ""
+        return f"error: raised {import_error['ename']} at import{line}: {import_error['evalue'][:200]}"
+    return "graded"
+
+
+def _unrunnable(student_id: str, assignment: Assignment, path: Path, rubric: Rubric, options: GradeOptions,
+                status: str, started: float) -> SubmissionResult:
+    visibility = "hidden" if options.suite == "hidden" else "public"
+    checks = [CheckResult(c, "error", 0.0, p, "the submission could not be run", "제출물을 실행할 수 없습니다",
+                          visibility=visibility) for c, p in rubric.checks.items()]
+    return SubmissionResult(student_id, assignment.name, str(path), "", status, checks,
+                            duration_s=round(time.monotonic() - started, 3), seed=options.seed,
+                            sandbox=sandbox.sandbox_mode(), engine_version=__version__)
+
+
+def _data_access(rubric: Rubric, options: GradeOptions) -> tuple[dict[str, str], list[Path]]:
+    """Environment and read-only paths the worker needs for the assignment's data."""
+    if rubric.params.get("dataset") != "fashion-mnist":
+        return {}, []
+    from autograder import datasets
+
+    keras_home = datasets.worker_keras_home(options.data_dir)
+    return {"KERAS_HOME": str(keras_home)}, [keras_home]
+
+
+def _cell_errors(report: dict[str, Any], submission: Submission) -> list[dict[str, Any]]:
+    errors = report.get("cell_errors", []) + ([report["import_error"]] if report.get("import_error") else [])
+    return [{k: e.get(k) for k in ("index", "ename", "evalue", "lineno")} for e in errors]
+
+
+def _hints(submission: Submission, cell_errors: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Advice for code copied from Keras 2 slides, for the cells or lines that need it."""
+    try:
+        from autograder import hints
+    except ImportError:  # the hints module arrives with the Keras assignments
+        return []
+    sources = {c["index"]: c["source"] for c in submission.cells}
+    if submission.kind == "module":
+        sources = {None: submission.path.read_text(encoding="utf-8")}
+    found = []
+    for error in cell_errors:
+        lines = sources.get(error.get("index"), "").splitlines()
+        lineno = error.get("lineno")
+        line = lines[lineno - 1] if lineno and 0 < lineno <= len(lines) else ""
+        text = hints.hint_for_error(error["ename"], error["evalue"], line)
+        if text:
+            found.append({"cell": error.get("index"), "line": lineno, "hint": text})
+    for index, source in sources.items():
+        for lineno, text in hints.hints_for_source(source):
+            if not any(h["cell"] == index and h["line"] == lineno for h in found):
+                found.append({"cell": index, "line": lineno, "hint": text})
+    return found

@@ -1,0 +1,148 @@
+"""The pytest plugin that turns hidden or public checks into a SubmissionResult.
+
+Checks run here, in the trusted process. They reach the student's code only
+through the ``submission`` fixture (a proxy to the worker) and report through
+exceptions with fields, which :meth:`GradingPlugin.pytest_runtest_makereport`
+classifies into a check status.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import pytest
+
+from autograder.checks import CallTimeout, CheckFailed, StudentError, WorkerCrashed
+from autograder.client import SubmissionProxy, WorkerSession
+from autograder.results import CheckResult
+from autograder.rubric import Rubric
+
+MESSAGE_CAP = 1500
+
+
+@dataclass
+class Outcome:
+    """What one pytest item (one case of a check) ended as."""
+
+    status: str
+    fraction: float = 0.0
+    message: str = ""
+    message_ko: str = ""
+    expected: str | None = None
+    got: str | None = None
+    hint: str | None = None
+    duration_s: float = 0.0
+
+
+class Credit:
+    """The ``credit`` fixture: partial credit and figures for the grades CSV."""
+
+    def __init__(self, metrics: dict[str, float]) -> None:
+        self.fraction: float | None = None
+        self.failure: CheckFailed | None = None
+        self._metrics = metrics
+
+    def partial(self, fraction: float, *, what: str, expected: Any = None, got: Any = None, hint: str | None = None) -> None:
+        """Award ``fraction`` (0..1) of the check's points, with a message when it is below 1."""
+        self.fraction = min(1.0, max(0.0, float(fraction)))
+        self.failure = None if self.fraction >= 1.0 else CheckFailed(what, expected=expected, got=got, hint=hint)
+
+    def metric(self, name: str, value: float) -> None:
+        self._metrics[name] = float(value)
+
+
+@dataclass(eq=False)
+class GradingPlugin:
+    """Collects per-check outcomes for one submission during one pytest run."""
+
+    session: WorkerSession
+    rubric: Rubric
+    visibility: str
+    outcomes: dict[str, list[Outcome]] = field(default_factory=dict)
+    metrics: dict[str, float] = field(default_factory=dict)
+    collection_errors: list[str] = field(default_factory=list)
+
+    @pytest.fixture(scope="session")
+    def submission(self) -> SubmissionProxy:
+        return SubmissionProxy(self.session)
+
+    @pytest.fixture(name="rubric", scope="session")
+    def rubric_fixture(self) -> Rubric:
+        return self.rubric
+
+    @pytest.fixture
+    def credit(self) -> Credit:
+        return Credit(self.metrics)
+
+    @pytest.hookimpl(wrapper=True)
+    def pytest_runtest_makereport(self, item: pytest.Item, call: pytest.CallInfo) -> Any:
+        report = yield
+        if call.when == "call" or (call.when == "setup" and report.outcome != "passed"):
+            credit = item.funcargs.get("credit") if hasattr(item, "funcargs") else None
+            outcome = classify(call, credit)
+            outcome.duration_s = call.duration
+            self.outcomes.setdefault(getattr(item, "originalname", item.name), []).append(outcome)
+        return report
+
+    def pytest_collectreport(self, report: pytest.CollectReport) -> None:
+        if report.failed:
+            self.collection_errors.append(f"{report.nodeid}: {str(report.longrepr).strip().splitlines()[-1]}")
+
+    def results(self) -> list[CheckResult]:
+        """One CheckResult per rubric entry, in rubric order; cases share the points."""
+        checks = []
+        for check_id, points in self.rubric.checks.items():
+            cases = self.outcomes.get(check_id) or [Outcome("error", message="the check did not run", message_ko="검사가 실행되지 않았습니다")]
+            earned = sum(c.fraction for c in cases) / len(cases) * points
+            worst = next((c for c in cases if c.status != "passed"), None)
+            status = worst.status if worst else "passed"
+            if status == "partial" and earned == 0:
+                status = "failed"
+            first = worst or cases[0]
+            checks.append(CheckResult(
+                id=check_id, status=status, points=round(earned, 4), max_points=points,
+                message=first.message, message_ko=first.message_ko, expected=first.expected, got=first.got,
+                hint=first.hint, visibility=self.visibility, duration_s=round(sum(c.duration_s for c in cases), 4),
+            ))
+        return checks
+
+
+def classify(call: pytest.CallInfo, credit: Credit | None) -> Outcome:
+    """Turn how a check ended into a status, a fraction of its points and a message."""
+    if call.excinfo is None:
+        if credit is not None and credit.fraction is not None and credit.fraction < 1.0:
+            return _from_failure("partial", credit.fraction, credit.failure)
+        return Outcome("passed", 1.0)
+    exc = call.excinfo.value
+    if isinstance(exc, CheckFailed):
+        return _from_failure("failed", 0.0, exc)
+    if isinstance(exc, CallTimeout):
+        return Outcome("timeout", message=exc.message, message_ko=exc.message_ko)
+    if isinstance(exc, StudentError):
+        detail = _last_lines(exc.traceback)
+        return Outcome("error", message=_cap(exc.message + detail), message_ko=_cap(exc.message_ko + detail))
+    if isinstance(exc, WorkerCrashed):
+        return Outcome("error", message=exc.message, message_ko=exc.message_ko)
+    if isinstance(exc, AssertionError):
+        first = (str(exc).strip().splitlines() or ["assertion failed"])[0]
+        return Outcome("failed", message=_cap(first), message_ko=_cap(first))
+    if call.excinfo.errisinstance(pytest.skip.Exception):
+        return Outcome("failed", message=f"not checked: {exc}", message_ko=f"검사하지 않음: {exc}")
+    text = f"{type(exc).__name__}: {exc}"
+    return Outcome("error", message=_cap(f"the check could not run ({text})"), message_ko=_cap(f"검사를 실행할 수 없습니다 ({text})"))
+
+
+def _from_failure(status: str, fraction: float, failure: CheckFailed | None) -> Outcome:
+    if failure is None:
+        return Outcome(status, fraction)
+    return Outcome(status, fraction, _cap(failure.message), _cap(failure.message_ko), failure.expected, failure.got, failure.hint)
+
+
+def _last_lines(traceback_text: str, n: int = 4) -> str:
+    lines = [line for line in traceback_text.strip().splitlines() if line.strip()]
+    return ("\n" + "\n".join(lines[-n:])) if lines else ""
+
+
+def _cap(text: str) -> str:
+    return text if len(text) <= MESSAGE_CAP else text[: MESSAGE_CAP - 3] + "..."

@@ -1,0 +1,125 @@
+"""Find and read submissions: a notebook, a module, or a folder holding one."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from autograder.errors import SubmissionError
+
+CODE_SUFFIXES = (".ipynb", ".py")
+IGNORED = {"__pycache__", ".ipynb_checkpoints", ".git", ".github"}
+
+
+@dataclass
+class Submission:
+    """One student's submission, read and validated on the trusted side."""
+
+    student_id: str
+    path: Path  # the notebook or module
+    root: Path  # the folder copied into the worker (the file's folder for a bare file)
+    kind: str  # "notebook" or "module"
+    content_hash: str
+    cells: list[dict] = field(default_factory=list)  # notebooks: [{"index", "source"}] of code cells
+    files: list[str] = field(default_factory=list)  # names in the submission folder (folders only)
+
+
+def find_submissions(folder: Path) -> list[Path]:
+    """Every submission in a batch folder, one per student, sorted by student id."""
+    folder = Path(folder)
+    if not folder.is_dir():
+        raise SubmissionError(f"{folder}: no such folder")
+    found: dict[str, Path] = {}
+    for entry in sorted(folder.iterdir()):
+        if entry.name.startswith(".") or entry.name in IGNORED:
+            continue
+        if entry.is_dir() or entry.suffix in CODE_SUFFIXES:
+            sid = student_id_of(entry)
+            if sid in found:
+                raise SubmissionError(f"{folder}: two submissions for student {sid}: {found[sid].name} and {entry.name}")
+            found[sid] = entry
+    if not found:
+        raise SubmissionError(f"{folder}: no submissions (.ipynb, .py or folders) in it")
+    return list(found.values())
+
+
+def student_id_of(path: Path) -> str:
+    return path.name if path.is_dir() else path.stem
+
+
+def load_submission(path: Path, *, student_id: str | None = None) -> Submission:
+    """Read a submission and check it can be run; raise SubmissionError if not."""
+    path = Path(path)
+    if not path.exists():
+        raise SubmissionError(f"{path}: no such file or folder")
+    sid = student_id or student_id_of(path)
+    digest = content_hash(path)
+    if path.is_dir():
+        root, files = path, sorted(p.name for p in path.iterdir() if p.name not in IGNORED)
+        path = _code_file_in(path)
+    else:
+        if path.suffix not in CODE_SUFFIXES:
+            raise SubmissionError(f"{path}: not a notebook (.ipynb) or module (.py)")
+        root, files = path.parent, []
+    data = path.read_bytes()
+    if path.suffix == ".ipynb":
+        cells = read_notebook_cells(path, data)
+        return Submission(sid, path, root, "notebook", digest, cells, files)
+    try:
+        data.decode("utf-8")
+    except UnicodeDecodeError as e:
+        raise SubmissionError(f"{path}: not UTF-8 text (byte {e.start})") from e
+    return Submission(sid, path, root, "module", digest, [], files)
+
+
+def _code_file_in(folder: Path) -> Path:
+    candidates = sorted(p for p in folder.iterdir() if p.suffix in CODE_SUFFIXES and p.is_file() and not p.name.startswith("."))
+    notebooks = [p for p in candidates if p.suffix == ".ipynb"]
+    if len(notebooks) == 1:
+        return notebooks[0]
+    if not notebooks and len(candidates) == 1:
+        return candidates[0]
+    if not candidates:
+        raise SubmissionError(f"{folder}: holds no notebook (.ipynb) or module (.py)")
+    names = ", ".join(p.name for p in (notebooks or candidates))
+    raise SubmissionError(f"{folder}: holds more than one submission ({names})")
+
+
+def read_notebook_cells(path: Path, data: bytes | None = None) -> list[dict]:
+    """The code cells of a v4 notebook, read as JSON (no validation cost)."""
+    try:
+        nb = json.loads(data if data is not None else path.read_bytes())
+    except (ValueError, UnicodeDecodeError) as e:
+        raise SubmissionError(f"{path}: not a valid notebook (invalid JSON: {e})") from e
+    if not isinstance(nb, dict) or not isinstance(nb.get("cells"), list):
+        raise SubmissionError(f"{path}: not a valid notebook (no list of cells)")
+    if nb.get("nbformat") != 4:
+        raise SubmissionError(f"{path}: notebook format {nb.get('nbformat')} is not supported (save it as nbformat 4)")
+    cells = []
+    for index, cell in enumerate(nb["cells"]):
+        if not isinstance(cell, dict):
+            raise SubmissionError(f"{path}: cell {index} is not an object")
+        if cell.get("cell_type") == "code":
+            source = cell.get("source", "")
+            if isinstance(source, list):
+                source = "".join(str(s) for s in source)
+            cells.append({"index": index, "source": str(source)})
+    return cells
+
+
+def content_hash(path: Path) -> str:
+    """sha256 of a submission's content: the file, or every file of a folder (links by target)."""
+    path = Path(path)
+    digest = hashlib.sha256()
+    if path.is_dir():
+        members = sorted(p for p in path.rglob("*") if not set(p.relative_to(path).parts) & IGNORED and (p.is_file() or p.is_symlink()))
+    else:
+        members, path = [path], path.parent
+    for member in members:
+        digest.update(str(member.relative_to(path)).encode() + b"\0")
+        digest.update(b"link:" + str(os.readlink(member)).encode() if member.is_symlink() else member.read_bytes())
+        digest.update(b"\0")
+    return digest.hexdigest()[:16]

@@ -1,0 +1,71 @@
+"""Entry point of the worker process: ``python -m autograder.worker``.
+
+It prepares a reproducible environment (seeds, thread caps, a non-interactive
+matplotlib backend), runs the student's code, reports what happened, then
+serves calls until the grader closes the channel.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import random
+import time
+
+
+def _prepare(seed: int, requires: list[str], threads: int) -> None:
+    import numpy as np
+
+    random.seed(seed)
+    np.random.seed(seed)
+    if "keras" in requires:
+        import keras
+        import tensorflow as tf
+
+        keras.utils.set_random_seed(seed)
+        tf.config.threading.set_intra_op_parallelism_threads(threads)
+        tf.config.threading.set_inter_op_parallelism_threads(max(1, threads // 2) or 1)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(prog="autograder.worker")
+    parser.add_argument("--rpc-in", type=int, required=True)
+    parser.add_argument("--rpc-out", type=int, required=True)
+    parser.add_argument("--job", required=True, help="JSON file describing what to run")
+    args = parser.parse_args()
+
+    from autograder import protocol
+    from autograder.worker.runner import run_module, run_notebook
+    from autograder.worker.server import Server
+
+    with open(args.job, encoding="utf-8") as f:
+        job = json.load(f)
+    server = Server(args.rpc_in, args.rpc_out)
+    started = time.monotonic()
+    _prepare(job["seed"], job.get("requires", []), job.get("threads", 1))
+    prepared = time.monotonic()
+    try:
+        from autograder.worker.seccomp import apply_seccomp
+    except ImportError:
+        seccomp = False
+    else:
+        seccomp = apply_seccomp()
+
+    request, _ = protocol.read_frame(args.rpc_in)  # {"op": "run"}
+    report: dict = {"cell_errors": [], "cell_outputs": []}
+    if job["mode"] == "notebook":
+        server.namespace, report = run_notebook(job["cells"])
+    elif job["mode"] == "module":
+        with open(job["path"], encoding="utf-8") as f:
+            source = f.read()
+        server.namespace, report = run_module(job["path"], source)
+    report["seccomp"] = seccomp
+    report["timing"] = {"prepare_s": prepared - started, "run_s": time.monotonic() - prepared}
+    protocol.write_frame(args.rpc_out, {"ok": True, "report": report})
+    server.serve()
+    os._exit(0)  # skip interpreter teardown: student atexit hooks get no last word
+
+
+if __name__ == "__main__":
+    main()
