@@ -86,7 +86,8 @@ def batch(subs: Path, name: str, out: Path, jobs: int | None, force: bool, publi
     assignment = course.get_assignment(name, course.find_course_root())
     options = GradeOptions(suite="public" if public else "hidden", seed=seed, data_dir=data_dir)
     _notice()
-    with Progress(transient=True, console=_stderr_console()) as progress:
+    console = _stderr_console()
+    with Progress(transient=True, console=console, disable=not console.is_terminal) as progress:
         task = progress.add_task(f"grading {name}", total=None)
         summary = run_batch(subs, assignment, out, options=options, jobs=jobs, force=force,
                             on_result=lambda result, reused: progress.advance(task))

@@ -22,7 +22,7 @@ from autograder.checks import CallTimeout, MissingName, StudentError, WorkerCras
 from autograder.rubric import Limits
 from autograder.submissions import Submission
 
-MAX_RESTARTS = 2
+MAX_RESTARTS = 10  # after a call times out the worker is restarted; the deadline bounds the rest
 
 
 class OutputDrain(threading.Thread):
@@ -120,6 +120,7 @@ class WorkerSession:
                 except OSError:
                     pass
             self._drain.join(timeout=2)
+            self.proc.stdout.close()
             self.outputs.append(self._drain.text())
             self.proc = None
 

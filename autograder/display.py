@@ -5,6 +5,7 @@ Functions here return strings; ``cli.py`` prints them.
 
 from __future__ import annotations
 
+import unicodedata
 from collections import Counter
 
 from autograder.course import Assignment
@@ -20,13 +21,23 @@ LABELS = {
 }
 
 
+def text_width(text: str) -> int:
+    """Columns a string takes in a terminal (Hangul and other wide characters take two)."""
+    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+
+
+def pad(text: str, width: int) -> str:
+    return text + " " * max(0, width - text_width(text))
+
+
 def fmt_points(value: float) -> str:
     return f"{value:g}"
 
 
 def check_line(check: CheckResult, width: int, lang: str) -> list[str]:
     words = LABELS[lang]
-    lines = [f"  {words[check.status]:<5} {check.id:<{width}}  {fmt_points(check.points)}/{fmt_points(check.max_points)}"]
+    label_width = max(text_width(words[s]) for s in ("passed", "partial", "failed", "error", "timeout"))
+    lines = [f"  {pad(words[check.status], label_width)} {check.id:<{width}}  {fmt_points(check.points)}/{fmt_points(check.max_points)}"]
     if not check.passed:
         message = check.message_ko if lang == "ko" and check.message_ko else check.message
         lines += [f"        {line}" for line in message.splitlines()]

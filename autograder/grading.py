@@ -23,7 +23,7 @@ from autograder.errors import GradingError, RubricError
 from autograder.plugin import GradingPlugin
 from autograder.results import CheckResult, SubmissionResult
 from autograder.rubric import Rubric
-from autograder.submissions import Submission, load_submission
+from autograder.submissions import Submission, content_hash, load_submission
 
 CHECKS_INI = Path(__file__).with_name("checks.ini")
 
@@ -127,7 +127,8 @@ def _unrunnable(student_id: str, assignment: Assignment, path: Path, rubric: Rub
     visibility = "hidden" if options.suite == "hidden" else "public"
     checks = [CheckResult(c, "error", 0.0, p, "the submission could not be run", "제출물을 실행할 수 없습니다",
                           visibility=visibility) for c, p in rubric.checks.items()]
-    return SubmissionResult(student_id, assignment.name, str(path), "", status, checks,
+    digest = content_hash(path) if path.exists() else ""
+    return SubmissionResult(student_id, assignment.name, str(path), digest, status, checks,
                             duration_s=round(time.monotonic() - started, 3), seed=options.seed,
                             sandbox=sandbox.sandbox_mode(), engine_version=__version__)
 

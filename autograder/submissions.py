@@ -67,11 +67,15 @@ def load_submission(path: Path, *, student_id: str | None = None) -> Submission:
     data = path.read_bytes()
     if path.suffix == ".ipynb":
         cells = read_notebook_cells(path, data)
+        if not any(c["source"].strip() for c in cells):
+            raise SubmissionError(f"{path}: the notebook has no code to run (no non-empty code cells)")
         return Submission(sid, path, root, "notebook", digest, cells, files)
     try:
-        data.decode("utf-8")
+        text = data.decode("utf-8")
     except UnicodeDecodeError as e:
         raise SubmissionError(f"{path}: not UTF-8 text (byte {e.start})") from e
+    if not text.strip():
+        raise SubmissionError(f"{path}: the file is empty")
     return Submission(sid, path, root, "module", digest, [], files)
 
 

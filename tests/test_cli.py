@@ -1,0 +1,129 @@
+"""The grade command, read like its manual: exact output and exit codes."""
+
+from __future__ import annotations
+
+import pandas as pd
+from click.testing import CliRunner
+
+from autograder.cli import grade
+from tests.conftest import write_notebook
+
+
+def invoke(*args: str):
+    return CliRunner().invoke(grade, list(args), catch_exceptions=False)
+
+
+def test_check_passes_with_exit_code_0(tiny_course, tmp_path, good_source):
+    path = write_notebook(tmp_path / "tiny.ipynb", good_source)
+    result = invoke("check", str(path), "--lang", "en")
+    assert result.exit_code == 0
+    assert result.stdout == (
+        f"tiny: {path}\n"
+        "  PASS  test_and         2/2\n"
+        "  PASS  test_and_arrays  1/1\n"
+        "  PASS  test_total       1/1\n"
+        "Total: 4/4 (100.0%)\n"
+    )
+
+
+def test_check_shows_what_to_fix_and_exits_1(tiny_course, tmp_path, good_source):
+    path = tmp_path / "tiny.py"
+    path.write_text(good_source.replace("TOTAL = 3", "TOTAL = 2"), encoding="utf-8")
+    result = invoke("check", str(path))
+    assert result.exit_code == 1
+    assert result.stdout.splitlines()[-3:] == [
+        "  FAIL  test_total       0/1",
+        "        TOTAL: expected 3, got 2",
+        "Total: 3/4 (75.0%)",
+    ]
+
+
+def test_check_speaks_korean_when_asked(tiny_course, tmp_path):
+    path = tmp_path / "tiny.py"
+    path.write_text("TOTAL = 3\n", encoding="utf-8")
+    result = invoke("check", str(path), "--lang", "ko")
+    assert "  실패     test_and         0/2\n" in result.stdout
+    assert "        제출물에 함수 AND이(가) 정의되어 있지 않습니다" in result.stdout
+    assert result.stdout.endswith("합계: 1/4 (25.0%)\n")
+
+
+def test_check_in_the_assignment_folder_finds_the_notebook(tiny_course, good_source, monkeypatch):
+    folder = tiny_course / "assignments" / "tiny"
+    write_notebook(folder / "tiny.ipynb", good_source)
+    monkeypatch.chdir(folder)
+    result = invoke("check")
+    assert result.exit_code == 0 and result.stdout.endswith("Total: 4/4 (100.0%)\n")
+
+
+def test_check_reports_cell_errors(tiny_course, tmp_path, good_source):
+    path = write_notebook(tmp_path / "tiny.ipynb", good_source, "1 / 0")
+    result = invoke("check", str(path), "--lang", "en")
+    assert "  cell 2: ZeroDivisionError: division by zero\n" in result.stdout
+    assert result.exit_code == 0  # every check passed; the broken cell is reported, not scored
+
+
+def test_check_of_a_missing_file_is_one_line_and_exit_code_2(tiny_course, tmp_path):
+    result = CliRunner().invoke(grade, ["check", str(tmp_path / "nope.ipynb"), "-a", "tiny"])
+    assert result.exit_code == 2
+    assert result.stderr == f"Error: {tmp_path / 'nope.ipynb'}: no such file or folder\n"
+
+
+def test_unknown_assignment_is_one_line_and_exit_code_1(tiny_course, tmp_path):
+    result = CliRunner().invoke(grade, ["batch", str(tmp_path), "-a", "nope"])
+    assert result.exit_code == 1
+    assert result.stderr == f"Error: unknown assignment 'nope' in {tiny_course} (known: tiny)\n"
+
+
+def test_list_shows_assignments_checks_and_points(tiny_course):
+    result = invoke("list")
+    assert result.exit_code == 0
+    assert result.stdout == (
+        "tiny  Tiny\n"
+        "  hidden checks (4 points):\n"
+        "    test_and         2\n"
+        "    test_and_arrays  1\n"
+        "    test_total       1\n"
+        "  public checks (4 points):\n"
+        "    test_and         2\n"
+        "    test_and_arrays  1\n"
+        "    test_total       1\n"
+    )
+
+
+def test_batch_writes_one_row_per_student(tiny_course, tmp_path, good_source):
+    subs = tmp_path / "subs"
+    subs.mkdir()
+    (subs / "s1.py").write_text(good_source, encoding="utf-8")
+    (subs / "s2.py").write_text("import nope\n", encoding="utf-8")
+    write_notebook(subs / "s3.ipynb", good_source.replace("TOTAL = 3", "TOTAL = 0"))
+    out = tmp_path / "out" / "grades.csv"
+    out.parent.mkdir()
+    result = invoke("batch", str(subs), "-a", "tiny", "-o", str(out), "-j", "2")
+    assert result.exit_code == 0
+    assert result.stdout == (
+        f"3 submissions (1 error, 2 graded) -> {out}\n"
+        "  s2: error: raised ModuleNotFoundError at import (line 1): No module named 'nope'\n"
+    )
+    grades = pd.read_csv(out)
+    assert list(grades["student_id"]) == ["s1", "s2", "s3"]
+    assert list(grades["total"]) == [4.0, 0.0, 3.0]
+    assert sorted((out.parent / "results").iterdir()) == [out.parent / "results" / f"s{i}.json" for i in (1, 2, 3)]
+
+
+def test_batch_into_a_missing_folder_writes_nothing(tiny_course, tmp_path, good_source):
+    subs = tmp_path / "subs"
+    subs.mkdir()
+    (subs / "s1.py").write_text(good_source, encoding="utf-8")
+    result = CliRunner().invoke(grade, ["batch", str(subs), "-a", "tiny", "-o", str(tmp_path / "no" / "g.csv")])
+    assert result.exit_code == 2
+    assert result.stderr == f"Error: {tmp_path / 'no' / 'g.csv'}: the folder {tmp_path / 'no'} does not exist\n"
+    assert not (tmp_path / "no").exists()
+
+
+def test_every_command_has_help_and_is_in_the_readme():
+    from pathlib import Path
+
+    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
+    for name, command in grade.commands.items():
+        assert command.help, f"grade {name} has no help text"
+        assert f"grade {name}" in readme, f"grade {name} is not in README.md"

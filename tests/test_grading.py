@@ -1,0 +1,138 @@
+"""grade_submission: real workers running real modules and notebooks."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from autograder.course import Assignment
+from autograder.grading import GradeOptions, grade_submission
+from autograder.results import SubmissionResult
+from tests.conftest import write_notebook
+
+
+def grade(course: Path, path: Path, **options) -> SubmissionResult:
+    return grade_submission(path, Assignment("tiny", course), GradeOptions(**options))
+
+
+def by_id(result: SubmissionResult) -> dict:
+    return {c.id: c for c in result.checks}
+
+
+def test_a_correct_module_scores_full_marks(tiny_course, tmp_path, good_source):
+    path = tmp_path / "alice.py"
+    path.write_text(good_source, encoding="utf-8")
+    result = grade(tiny_course, path)
+    assert (result.status, result.total, result.max) == ("graded", 4.0, 4.0)
+    assert result.student_id == "alice" and len(result.content_hash) == 16
+    assert all(c.visibility == "hidden" for c in result.checks)
+
+
+def test_a_correct_notebook_scores_full_marks_and_keeps_its_outputs(tiny_course, tmp_path, good_source):
+    path = write_notebook(tmp_path / "bob.ipynb", good_source, "print('안녕')\nAND(1, 1)")
+    result = grade(tiny_course, path, suite="public")
+    assert (result.status, result.total) == ("graded", 4.0)
+    assert all(c.visibility == "public" for c in result.checks)
+    last = result.cell_outputs[-1]
+    assert last["index"] == 2
+    assert last["outputs"][0] == {"output_type": "stream", "name": "stdout", "text": "안녕\n"}
+    assert last["outputs"][1]["data"]["text/plain"] == "1"
+
+
+def test_a_missing_function_fails_only_the_checks_that_need_it(tiny_course, tmp_path):
+    path = tmp_path / "carol.py"
+    path.write_text("TOTAL = 3\n", encoding="utf-8")
+    checks = by_id(grade(tiny_course, path))
+    assert checks["test_and"].status == "failed"
+    assert checks["test_and"].message == "function AND is not defined in the submission"
+    assert checks["test_and"].message_ko == "제출물에 함수 AND이(가) 정의되어 있지 않습니다"
+    assert checks["test_total"].status == "passed"
+
+
+def test_a_wrong_answer_says_what_was_expected_and_what_came_back(tiny_course, tmp_path, good_source):
+    path = tmp_path / "dave.py"
+    path.write_text(good_source.replace("a == 1 and b == 1", "a == 1 or b == 1"), encoding="utf-8")
+    checks = by_id(grade(tiny_course, path))
+    assert checks["test_and"].status == "failed"
+    assert checks["test_and"].points == 1.0  # two of the four cases pass: points are shared per case
+    assert checks["test_and"].message == "AND(0, 1): expected 0, got 1"
+    assert checks["test_and_arrays"].status == "passed"
+
+
+def test_an_exception_in_student_code_is_an_error_with_its_traceback(tiny_course, tmp_path, good_source):
+    path = tmp_path / "erin.py"
+    path.write_text(good_source + "\ndef AND(a, b):\n    return a / 0\n", encoding="utf-8")
+    check = by_id(grade(tiny_course, path))["test_and"]
+    assert check.status == "error"
+    assert check.message.startswith("AND(0, 0) raised ZeroDivisionError: division by zero")
+    assert "return a / 0" in check.message
+
+
+def test_a_module_that_raises_at_import_is_a_status(tiny_course, tmp_path):
+    path = tmp_path / "frank.py"
+    path.write_text("TOTAL = 3\nimport no_such_module\n", encoding="utf-8")
+    result = grade(tiny_course, path)
+    assert result.status == "error: raised ModuleNotFoundError at import (line 2): No module named 'no_such_module'"
+    assert result.cell_errors == [{"index": None, "ename": "ModuleNotFoundError", "evalue": "No module named 'no_such_module'", "lineno": 2}]
+
+
+def test_a_failing_cell_does_not_stop_the_cells_after_it(tiny_course, tmp_path, good_source):
+    path = write_notebook(tmp_path / "gina.ipynb", "1 / 0", good_source, "undefined_name")
+    result = grade(tiny_course, path)
+    assert result.status == "graded" and result.total == 4.0
+    assert [(e["index"], e["ename"]) for e in result.cell_errors] == [(1, "ZeroDivisionError"), (3, "NameError")]
+
+
+def test_a_notebook_that_never_finishes_is_a_timeout(tiny_course, tmp_path, good_source):
+    path = write_notebook(tmp_path / "hank.ipynb", good_source, "while True:\n    pass")
+    result = grade(tiny_course, path, timeout=3)
+    assert result.status == "timeout" and result.total == 0
+    assert {c.status for c in result.checks} == {"timeout"}
+    assert "did not finish within the submission's time budget (3 s)" in result.checks[0].message
+
+
+def test_a_function_that_never_returns_times_out_and_the_other_checks_still_run(tiny_course, tmp_path, good_source):
+    path = tmp_path / "ivan.py"
+    path.write_text(good_source + "\ndef AND(a, b):\n    while True:\n        pass\n", encoding="utf-8")
+    checks = by_id(grade(tiny_course, path))
+    assert checks["test_and"].status == "timeout"
+    assert checks["test_total"].status == "passed"  # the worker was restarted for the next check
+
+
+@pytest.mark.parametrize("name, content, status", [
+    ("judy.ipynb", "{not json", "error: {path}: not a valid notebook (invalid JSON: "),
+    ("kim.py", "", "error: {path}: the file is empty"),
+    ("lee.py", b"\xff\xfe\x00", "error: {path}: not UTF-8 text (byte 0)"),
+    ("moon.ipynb", '{"nbformat": 3, "cells": []}', "error: {path}: notebook format 3 is not supported"),
+])
+def test_unrunnable_submissions_are_results_with_a_status(tiny_course, tmp_path, name, content, status):
+    path = tmp_path / name
+    path.write_bytes(content if isinstance(content, bytes) else content.encode())
+    result = grade(tiny_course, path)
+    assert result.status.startswith(status.format(path=path))
+    assert result.total == 0 and result.max == 4.0 and {c.status for c in result.checks} == {"error"}
+
+
+def test_a_folder_submission_is_graded_through_its_notebook(tiny_course, tmp_path, good_source):
+    folder = tmp_path / "nina"
+    folder.mkdir()
+    write_notebook(folder / "tiny.ipynb", "import pathlib\nTOTAL = len(pathlib.Path('data.txt').read_text())", good_source.replace("TOTAL = 3", ""))
+    (folder / "data.txt").write_text("abc", encoding="utf-8")
+    result = grade(tiny_course, folder)
+    assert (result.student_id, result.status, result.total) == ("nina", "graded", 4.0)
+
+
+def test_the_same_seed_gives_the_same_numbers(tiny_course, tmp_path):
+    path = tmp_path / "omar.py"
+    path.write_text("import numpy as np\nTOTAL = int(np.random.randint(0, 10**6))\ndef AND(a, b):\n    return 0\n", encoding="utf-8")
+    first, second = grade(tiny_course, path, seed=7), grade(tiny_course, path, seed=7)
+    assert by_id(first)["test_total"].got == by_id(second)["test_total"].got
+    assert first.seed == 7
+
+
+def test_results_round_trip_through_json(tiny_course, tmp_path, good_source):
+    path = tmp_path / "pat.py"
+    path.write_text(good_source, encoding="utf-8")
+    result = grade(tiny_course, path)
+    assert SubmissionResult.from_dict(result.to_dict()) == result
