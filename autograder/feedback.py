@@ -1,0 +1,343 @@
+"""Feedback students read: one Markdown and one HTML file per submission, in Korean or English.
+
+Each check is listed, passed or not, with its points and message; a check that
+lost points also shows what was expected against what came back. Only the
+check's result fields are used: never its source, never held-out data.
+
+For a notebook, the HTML page is the student's notebook rendered with nbconvert
+with the outputs of the grading run (not the outputs saved in the file), the
+feedback on top and the cells that raised marked. Everything the student wrote
+or printed is escaped; Markdown cells pass through an allow-list sanitizer.
+"""
+
+from __future__ import annotations
+
+import html
+import json
+import re
+from pathlib import Path
+from typing import Any
+
+from autograder.errors import GradingError
+from autograder.exports.files import ExportError, write_atomic
+from autograder.results import CheckResult, SubmissionResult
+
+LANGUAGES = ("ko", "en")
+MARKS = {"passed": "✅", "partial": "🟡", "failed": "❌", "error": "⚠️", "timeout": "⏱️"}
+WORDS = {
+    "en": {
+        "title": "Feedback", "points": "Points", "check": "Check", "result": "Result",
+        "passed": "passed", "partial": "partial credit", "failed": "failed", "error": "error", "timeout": "timed out",
+        "expected": "Expected", "got": "Got", "hint": "Hint", "details": "What went wrong",
+        "all_passed": "Every check passed. Well done!",
+        "cell_errors": "Cells that raised an error", "cell": "Cell", "hints": "Hints",
+        "cell_marker": "This cell raised {error} while grading.",
+        "status_timeout": "Your submission ran out of time: checks that had not finished score 0.",
+        "status_error": "Your submission could not be graded: {reason}",
+        "no_notebook": "The notebook file was not found, so only the feedback is shown.",
+        "output": "Output of your code", "no_submission": "No submission.",
+        "lost": "Lost points", "late": "late penalty", "status": "Status", "line": "line", "import": "on import",
+    },
+    "ko": {
+        "title": "채점 결과", "points": "점수", "check": "검사 항목", "result": "결과",
+        "passed": "통과", "partial": "부분 점수", "failed": "실패", "error": "오류", "timeout": "시간 초과",
+        "expected": "기대한 값", "got": "받은 값", "hint": "힌트", "details": "틀린 부분",
+        "all_passed": "모든 검사를 통과했습니다. 잘했습니다!",
+        "cell_errors": "오류가 발생한 셀", "cell": "셀", "hints": "힌트",
+        "cell_marker": "채점 중 이 셀에서 {error} 오류가 발생했습니다.",
+        "status_timeout": "제출물이 시간 제한을 넘었습니다. 끝나지 않은 검사는 0점입니다.",
+        "status_error": "제출물을 채점할 수 없습니다: {reason}",
+        "no_notebook": "노트북 파일을 찾을 수 없어 채점 결과만 표시합니다.",
+        "output": "코드 출력", "no_submission": "제출물 없음.",
+        "lost": "감점된 항목", "late": "지각 감점", "status": "상태", "line": "줄", "import": "불러오는 중",
+    },
+}
+
+
+def words(lang: str) -> dict[str, str]:
+    if lang not in WORDS:
+        raise GradingError(f"language must be one of {', '.join(LANGUAGES)}, not {lang!r}")
+    return WORDS[lang]
+
+
+def points(value: float) -> str:
+    return f"{float(value):.2f}".rstrip("0").rstrip(".") or "0"
+
+
+def message_of(item: CheckResult | dict[str, Any], lang: str) -> str:
+    """A check's (or hint's) message in ``lang``, falling back to the other language."""
+    get = item.get if isinstance(item, dict) else lambda k, d=None: getattr(item, k, d)
+    korean = get("message_ko") or get("ko") or ""
+    hint = get("hint") if isinstance(item, dict) else None  # the engine's hints carry their text in "hint"
+    english = get("message") or get("en") or hint or get("text") or ""
+    return str((korean or english) if lang == "ko" else (english or korean))
+
+
+def location(item: dict[str, Any], lang: str) -> str:
+    """Where a cell error or hint is: ``Cell 3``, ``Cell 3, line 2``, ``line 2``, ``on import``, or ''."""
+    w = words(lang)
+    cell, line = item.get("index", item.get("cell")), item.get("line") or item.get("lineno")
+    parts = ([f"{w['cell']} {cell}"] if cell is not None else []) + ([f"{w['line']} {line}"] if line else [])
+    if not parts and "ename" in item:
+        return w["import"]
+    return ", ".join(parts)
+
+
+def located(item: dict[str, Any], lang: str, text: str) -> str:
+    """``text`` after its location, when it has one."""
+    where = location(item, lang)
+    return f"{where}: {text}" if where else text
+
+
+def status_note(result: SubmissionResult, lang: str) -> str | None:
+    """One sentence on a submission that did not run to the end, else None."""
+    w = words(lang)
+    if result.status == "timeout":
+        return w["status_timeout"]
+    if result.status.startswith("error"):
+        return w["status_error"].format(reason=result.status.partition(":")[2].strip() or result.status)
+    return None
+
+
+def short_feedback(row: dict[str, Any], *, lang: str, checks: list[CheckResult] | None = None) -> str:
+    """A line or two for an LMS feedback column, from a grades.csv row (and its check results)."""
+    w = words(lang)
+    if row.get("status") == "missing":
+        return w["no_submission"]
+    parts = [f"{w['points']} {points(row.get('total') or 0)}/{points(row.get('max') or 0)}."]
+    penalty = row.get("late_penalty")
+    if penalty and float(penalty) > 0:
+        parts.append(f"{w['late']} -{points(penalty)} ({row.get('late_by', '')}).")
+    status = str(row.get("status", "graded"))
+    if status != "graded":
+        parts.append(f"{w['status']}: {w['timeout'] if status == 'timeout' else status}.")
+    lost = [f"{c.id} {points(c.points)}/{points(c.max_points)}" for c in checks or [] if c.points < c.max_points]
+    if lost:
+        parts.append(f"{w['lost']}: " + ", ".join(lost) + ".")
+    return " ".join(parts)
+
+
+# --- Markdown ---------------------------------------------------------------------------------
+
+_MD_SPECIAL = re.compile(r"([\\`*_\[\]<>|&~])")
+_MD_LINE_START = re.compile(r"^([#>+=-]|\d+[.)])")
+
+
+def md_text(text: str) -> str:
+    """Plain text safe inside Markdown: one line, no markup, no raw HTML."""
+    text = _MD_SPECIAL.sub(r"\\\1", " ".join(str(text).split()))
+    return _MD_LINE_START.sub(lambda m: m.group(1)[:-1] + "\\" + m.group(1)[-1], text)
+
+
+def md_code(text: str) -> str:
+    """Inline code for one line, a fenced block for several; no run of backticks can close it."""
+    text = str(text)
+    longest = max((len(m) for m in re.findall(r"`+", text)), default=0)
+    if "\n" in text:
+        fence = "`" * max(3, longest + 1)
+        return f"\n\n{fence}text\n{text}\n{fence}\n"
+    fence = "`" * (longest + 1)
+    pad = " " if text.startswith("`") or text.endswith("`") or not text.strip() else ""
+    return f"{fence}{pad}{text}{pad}{fence}"
+
+
+def check_table_markdown(result: SubmissionResult, lang: str) -> list[str]:
+    """The Markdown table of checks: mark, id, points, result."""
+    w = words(lang)
+    lines = [f"| | {w['check']} | {w['points']} | {w['result']} |", "|---|---|---|---|"]
+    for c in result.checks:
+        lines.append(f"| {MARKS.get(c.status, '')} | {md_code(c.id)} | {points(c.points)}/{points(c.max_points)} "
+                     f"| {md_text(w.get(c.status, c.status))} |")
+    return lines
+
+
+def check_details_markdown(check: CheckResult, lang: str) -> list[str]:
+    """Message, expected, got and hint of a check that lost points."""
+    w = words(lang)
+    lines = [f"### {MARKS.get(check.status, '')} {md_text(check.id)} "
+             f"({points(check.points)}/{points(check.max_points)})", ""]
+    message = message_of(check, lang)
+    if message:
+        lines += [md_text(message), ""]
+    items = [f"- {w[key]}: {md_code(getattr(check, key))}" for key in ("expected", "got")
+             if getattr(check, key) is not None]
+    if check.hint:
+        items.append(f"- {w['hint']}: {md_text(check.hint)}")
+    return [*lines, *items, ""] if items else lines
+
+
+def markdown_feedback(result: SubmissionResult, lang: str) -> str:
+    """The whole feedback as Markdown."""
+    w = words(lang)
+    lines = [f"# {w['title']}: {md_text(result.assignment)} / {md_text(result.student_id)}", "",
+             f"**{w['points']}: {points(result.total)} / {points(result.max)} ({result.percent:g}%)**", ""]
+    note = status_note(result, lang)
+    if note:
+        lines += [f"> {md_text(note)}", ""]
+    if result.checks:
+        lines += [*check_table_markdown(result, lang), ""]
+    lost = [c for c in result.checks if not c.passed]
+    if lost:
+        lines += [f"## {w['details']}", ""]
+        for check in lost:
+            lines += check_details_markdown(check, lang)
+    elif result.checks and note is None:
+        lines += [w["all_passed"], ""]
+    if result.cell_errors:
+        lines += [f"## {w['cell_errors']}", ""]
+        for e in result.cell_errors:
+            lines.append(f"- {located(e, lang, md_code(error_text(e)))}")
+        lines.append("")
+    if result.hints:
+        lines += [f"## {w['hints']}", ""] + [f"- {located(h, lang, md_text(message_of(h, lang)))}"
+                                            for h in result.hints] + [""]
+    return "\n".join(lines).rstrip() + "\n"
+
+
+def error_text(error: dict[str, Any]) -> str:
+    evalue = str(error.get("evalue", "")).strip().splitlines()
+    return f"{error.get('ename', 'Error')}: {evalue[0] if evalue else ''}".strip().rstrip(":")
+
+
+# --- HTML -------------------------------------------------------------------------------------
+
+CSS = """
+#ag-feedback { font-family: system-ui, -apple-system, "Noto Sans KR", "Malgun Gothic", sans-serif;
+  max-width: 60em; margin: 1em auto 2em; padding: 1em 1.5em; border: 1px solid #ccc; border-radius: 8px;
+  background: #fafafa; line-height: 1.5; }
+#ag-feedback table { border-collapse: collapse; margin: .5em 0; }
+#ag-feedback th, #ag-feedback td { border: 1px solid #ddd; padding: .3em .6em; text-align: left; vertical-align: top; }
+#ag-feedback .passed { color: #1a7f37; } #ag-feedback .failed, #ag-feedback .error, #ag-feedback .timeout { color: #cf222e; }
+#ag-feedback .partial { color: #9a6700; }
+#ag-feedback pre, #ag-feedback code { background: #f0f0f0; padding: .1em .3em; border-radius: 4px; white-space: pre-wrap; }
+#ag-feedback .note { border-left: 4px solid #cf222e; padding-left: .8em; }
+.ag-failed-cell { border-left: 6px solid #cf222e !important; }
+.ag-mark { margin: 1em 0 .2em; padding: .3em .8em; background: #ffebe9; color: #82071e; border-radius: 4px;
+  font-family: system-ui, sans-serif; }
+"""
+
+
+def feedback_html(result: SubmissionResult, lang: str) -> str:
+    """The feedback block (a ``<section>``) with every student-supplied text escaped."""
+    w, e = words(lang), html.escape
+    out = ['<section id="ag-feedback">',
+           f"<h1>{e(w['title'])}: {e(result.assignment)} / {e(result.student_id)}</h1>",
+           f"<p><strong>{e(w['points'])}: {points(result.total)} / {points(result.max)} "
+           f"({result.percent:g}%)</strong></p>"]
+    note = status_note(result, lang)
+    if note:
+        out.append(f'<p class="note">{e(note)}</p>')
+    if result.checks:
+        out.append(f"<table><thead><tr><th></th><th>{e(w['check'])}</th><th>{e(w['points'])}</th>"
+                   f"<th>{e(w['result'])}</th></tr></thead><tbody>")
+        for c in result.checks:
+            out.append(f'<tr class="{e(c.status)}"><td>{MARKS.get(c.status, "")}</td><td><code>{e(c.id)}</code></td>'
+                       f"<td>{points(c.points)}/{points(c.max_points)}</td>"
+                       f'<td class="{e(c.status)}">{e(w.get(c.status, c.status))}</td></tr>')
+        out.append("</tbody></table>")
+    lost = [c for c in result.checks if not c.passed]
+    if lost:
+        out.append(f"<h2>{e(w['details'])}</h2>")
+        for c in lost:
+            out.append(f'<div class="check {e(c.status)}"><h3>{MARKS.get(c.status, "")} <code>{e(c.id)}</code> '
+                       f"({points(c.points)}/{points(c.max_points)})</h3>")
+            message = message_of(c, lang)
+            if message:
+                out.append(f"<p>{e(message)}</p>")
+            items = [(w[k], getattr(c, k)) for k in ("expected", "got") if getattr(c, k) is not None]
+            if items:
+                out.append("<dl>" + "".join(f"<dt>{e(k)}</dt><dd><pre>{e(str(v))}</pre></dd>" for k, v in items)
+                           + "</dl>")
+            if c.hint:
+                out.append(f"<p><em>{e(w['hint'])}:</em> {e(c.hint)}</p>")
+            out.append("</div>")
+    elif result.checks and note is None:
+        out.append(f"<p>{e(w['all_passed'])}</p>")
+    if result.cell_errors:
+        out.append(f"<h2>{e(w['cell_errors'])}</h2><ul>")
+        for err in result.cell_errors:
+            where = location(err, lang)
+            out.append(f"<li>{e(where) + ': ' if where else ''}<code>{e(error_text(err))}</code></li>")
+        out.append("</ul>")
+    if result.hints:
+        hints = "".join(f"<li>{e(located(h, lang, message_of(h, lang)))}</li>" for h in result.hints)
+        out.append(f"<h2>{e(w['hints'])}</h2><ul>{hints}</ul>")
+    out.append("</section>")
+    return "\n".join(out)
+
+
+def page_html(result: SubmissionResult, lang: str, *, extra: str = "") -> str:
+    """A standalone page: the feedback, then the student's captured output (modules, missing notebooks)."""
+    w, e = words(lang), html.escape
+    body = feedback_html(result, lang)
+    if extra:
+        body += f'\n<p class="note">{e(extra)}</p>'
+    if result.output:
+        body += f'\n<section id="ag-output"><h2>{e(w["output"])}</h2><pre>{e(result.output)}</pre></section>'
+    title = f"{w['title']}: {result.assignment} / {result.student_id}"
+    return (f'<!DOCTYPE html>\n<html lang="{lang}">\n<head>\n<meta charset="utf-8">\n<title>{e(title)}</title>\n'
+            f"<style>{CSS}\n#ag-output {{ max-width: 60em; margin: auto; }}</style>\n</head>\n<body>\n{body}\n"
+            "</body>\n</html>\n")
+
+
+def write_feedback(result: SubmissionResult, out_dir: Path, *, lang: str) -> list[Path]:
+    """Write ``<student_id>.md`` and ``<student_id>.html`` into ``out_dir``; return both paths."""
+    words(lang)
+    out_dir = Path(out_dir)
+    if not out_dir.is_dir():
+        raise ExportError(f"{out_dir}: the feedback folder does not exist")
+    stem = safe_name(result.student_id)
+    md_path = write_atomic(out_dir / f"{stem}.md", markdown_feedback(result, lang))
+    page = None
+    if str(result.path).endswith(".ipynb"):
+        from autograder.exports.notebook_html import notebook_feedback_page  # nbconvert is slow to import
+
+        page = notebook_feedback_page(result, lang, feedback=feedback_html(result, lang), css=CSS)
+        if page is None:
+            page = page_html(result, lang, extra=words(lang)["no_notebook"])
+    html_path = write_atomic(out_dir / f"{stem}.html", page or page_html(result, lang))
+    return [md_path, html_path]
+
+
+def safe_name(student_id: str) -> str:
+    """A file name for a student id (letters of any script, digits, ``.``, ``-``, ``_``)."""
+    name = re.sub(r"[^\w.-]", "_", str(student_id)).lstrip(".")
+    return name or "_"
+
+
+def load_result(path: Path) -> SubmissionResult:
+    try:
+        return SubmissionResult.from_dict(json.loads(Path(path).read_text(encoding="utf-8")))
+    except FileNotFoundError:
+        raise ExportError(f"{path}: no such result file") from None
+    except (ValueError, TypeError, KeyError, AttributeError) as e:
+        raise ExportError(f"{path}: not a result file from grade batch ({e})") from e
+
+
+def default_language(assignment: str) -> str:
+    """The rubric's ``assignment.language`` when the course can be found, else Korean."""
+    from autograder.course import find_course_root, get_assignment
+
+    try:
+        return get_assignment(assignment, find_course_root()).rubric("hidden").language
+    except GradingError:
+        return "ko"
+
+
+def write_all_feedback(results_dir: Path, out_dir: Path, *, lang: str | None = None) -> list[Path]:
+    """Feedback for every ``<student_id>.json`` in a batch's results folder."""
+    results_dir, out_dir = Path(results_dir), Path(out_dir)
+    if not results_dir.is_dir():
+        raise ExportError(f"{results_dir}: no such results folder (grade batch writes OUT/results)")
+    files = sorted(p for p in results_dir.glob("*.json") if not p.name.startswith("."))
+    if not files:
+        raise ExportError(f"{results_dir}: holds no result files (*.json)")
+    out_dir.mkdir(parents=True, exist_ok=True)
+    written: list[Path] = []
+    languages: dict[str, str] = {}
+    for path in files:
+        result = load_result(path)
+        if lang is None and result.assignment not in languages:
+            languages[result.assignment] = default_language(result.assignment)
+        written += write_feedback(result, out_dir, lang=lang or languages[result.assignment])
+    return written

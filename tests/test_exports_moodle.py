@@ -1,0 +1,71 @@
+"""Moodle grade import CSV: key column, grade column, Feedback."""
+
+from __future__ import annotations
+
+import json
+
+import pandas as pd
+import pytest
+
+from autograder.exports.files import ExportError
+from autograder.exports.lms import export_grades
+from autograder.results import CheckResult, SubmissionResult
+
+
+@pytest.fixture
+def batch(tmp_path):
+    pd.DataFrame({
+        "student_id": ["0001", "0002"], "test_and": [2.0, 2.0], "test_xor": [3.0, 0.0],
+        "total": [5.0, 2.0], "max": [5.0, 5.0], "percent": [100.0, 40.0], "status": ["graded", "graded"],
+        "graded_by": "code", "duration_s": [1.0, 1.0], "notes": "", "content_hash": "h", "submitted_at": "",
+    }).to_csv(tmp_path / "grades.csv", index=False)
+    pd.DataFrame({
+        "student_id": ["0001", "0002", "0003"], "name": ["Kim", "Lee", "Park"],
+        "email": ["kim@uni.ac.kr", "lee@uni.ac.kr", "park@uni.ac.kr"], "username": ["kim", "lee", "park"],
+        "idnumber": ["60230001", "60230002", "60230003"],
+    }).to_csv(tmp_path / "roster.csv", index=False)
+    return tmp_path
+
+
+def read_back(path):
+    return pd.read_csv(path, dtype=str, keep_default_na=False)
+
+
+@pytest.mark.parametrize(("key", "header", "values"), [
+    ("email", "Email address", ["kim@uni.ac.kr", "lee@uni.ac.kr", "park@uni.ac.kr"]),
+    ("username", "Username", ["kim", "lee", "park"]),
+    ("idnumber", "ID number", ["60230001", "60230002", "60230003"]),
+])
+def test_key_column_grade_and_feedback(batch, key, header, values):
+    out = batch / "moodle.csv"
+    export_grades(batch / "grades.csv", out, to="moodle", roster=batch / "roster.csv", title="Logic gates",
+                  moodle_key=key, lang="en")
+    table = read_back(out)
+    assert list(table.columns) == [header, "Logic gates", "Feedback"]
+    assert list(table[header]) == values
+    assert list(table["Logic gates"]) == ["5", "2", ""]
+    assert list(table["Feedback"]) == ["Points 5/5.", "Points 2/5.", "No submission."]
+
+
+def test_feedback_names_lost_checks_from_results(batch):
+    (batch / "results").mkdir()
+    result = SubmissionResult("0002", "logic_gates", "0002.ipynb", "h", checks=[
+        CheckResult("test_and", "passed", 2, 2), CheckResult("test_xor", "failed", 0, 3)])
+    (batch / "results" / "0002.json").write_text(json.dumps(result.to_dict()), encoding="utf-8")
+    export_grades(batch / "grades.csv", batch / "m.csv", to="moodle", roster=batch / "roster.csv", title="T")
+    feedback = list(read_back(batch / "m.csv")["Feedback"])
+    assert feedback == ["점수 5/5.", "점수 2/5. 감점된 항목: test_xor 0/3.", "제출물 없음."]
+
+
+def test_missing_key_value_names_the_roster_line(batch):
+    roster = pd.read_csv(batch / "roster.csv", dtype=str)
+    roster.loc[1, "email"] = ""
+    roster.to_csv(batch / "roster.csv", index=False)
+    with pytest.raises(ExportError, match=r"roster\.csv: line 3: no email"):
+        export_grades(batch / "grades.csv", batch / "m.csv", to="moodle", roster=batch / "roster.csv", title="T")
+
+
+def test_title_may_not_shadow_the_key_column(batch):
+    with pytest.raises(ExportError, match="clashes"):
+        export_grades(batch / "grades.csv", batch / "m.csv", to="moodle", roster=batch / "roster.csv",
+                      title="Email address")
