@@ -40,9 +40,13 @@ class BatchSummary:
 
 
 def run_batch(subs_dir: Path, assignment: Assignment, out_csv: Path, *, options: GradeOptions | None = None,
-              jobs: int | None = None, force: bool = False,
+              jobs: int | None = None, force: bool = False, scheduler: str | None = None,
               on_result: Callable[[SubmissionResult, bool], None] | None = None) -> BatchSummary:
-    """Grade every submission in ``subs_dir`` and write ``out_csv`` and ``results/<id>.json`` beside it."""
+    """Grade every submission in ``subs_dir`` and write ``out_csv`` and ``results/<id>.json`` beside it.
+
+    With ``scheduler`` (a Dask scheduler address) submissions are graded on that
+    cluster's workers instead of a local process pool; the journal stays local.
+    """
     from autograder import journal as journal_mod
 
     options = options or GradeOptions()
@@ -71,7 +75,8 @@ def run_batch(subs_dir: Path, assignment: Assignment, out_csv: Path, *, options:
                     on_result(results[sid], True)
             else:
                 todo.append(path)
-        for path, result in _grade_all(todo, assignment, options, jobs, summary.errors):
+        graded = _on_dask(todo, assignment, options, scheduler) if scheduler else _on_pool(todo, assignment, options, jobs)
+        for path, result in _as_results(graded, assignment, summary.errors):
             results[result.student_id] = result
             _write_json(results_dir / f"{result.student_id}.json", result)
             journal.record(result.student_id, content_hash(path), rubric_hash, __version__, result.to_dict())
@@ -84,8 +89,8 @@ def run_batch(subs_dir: Path, assignment: Assignment, out_csv: Path, *, options:
     return summary
 
 
-def _grade_all(paths: list[Path], assignment: Assignment, options: GradeOptions, jobs: int, errors: list[str]):
-    """Yield (path, result) as submissions finish, in parallel."""
+def _on_pool(paths: list[Path], assignment: Assignment, options: GradeOptions, jobs: int):
+    """Yield (path, future) from a local pool of grading processes, as they finish."""
     if not paths:
         return
     context = multiprocessing.get_context("forkserver")
@@ -96,19 +101,44 @@ def _grade_all(paths: list[Path], assignment: Assignment, options: GradeOptions,
         }
         try:
             for future in as_completed(futures):
-                path = futures[future]
-                try:
-                    data = future.result()
-                except GradingError:
-                    raise  # a course problem (rubric, data): every submission would fail the same way
-                except Exception as e:  # a grader bug on one submission must not sink the batch
-                    errors.append(f"{path}: {type(e).__name__}: {e}")
-                    data = _failed(path, assignment, f"error: the grader failed on this submission ({type(e).__name__}: {e})")
-                yield path, SubmissionResult.from_dict(data)
+                yield futures[future], future
         except BaseException:
             for future in futures:
                 future.cancel()
             raise
+
+
+def _on_dask(paths: list[Path], assignment: Assignment, options: GradeOptions, scheduler: str):
+    """Yield (path, future) from an existing Dask cluster; each Dask worker starts its own sandboxed worker."""
+    if not paths:
+        return
+    try:
+        from distributed import Client
+        from distributed import as_completed as dask_completed
+    except ImportError as e:
+        raise GradingError("--dask-scheduler needs the 'distributed' package (pip install 'course-autograder[scale]')") from e
+    try:
+        client = Client(scheduler, timeout="10s")
+    except (OSError, TimeoutError) as e:
+        raise GradingError(f"cannot reach the Dask scheduler at {scheduler}: {e}") from e
+    with client:
+        futures = {client.submit(_grade_one, str(p), assignment.name, str(assignment.course_root), options,
+                                 key=f"grade-{assignment.name}-{p.name}-{content_hash(p)}", pure=False): p for p in paths}
+        for future in dask_completed(list(futures)):
+            yield futures[future], future
+
+
+def _as_results(graded, assignment: Assignment, errors: list[str]):
+    """Turn finished futures into results; a grader failure on one submission becomes its row."""
+    for path, future in graded:
+        try:
+            data = future.result()
+        except GradingError:
+            raise  # a course problem (rubric, data): every submission would fail the same way
+        except Exception as e:  # a grader bug on one submission must not sink the batch
+            errors.append(f"{path}: {type(e).__name__}: {e}")
+            data = _failed(path, assignment, f"error: the grader failed on this submission ({type(e).__name__}: {e})")
+        yield path, SubmissionResult.from_dict(data)
 
 
 def _grade_one(path: str, assignment: str, course_root: str, options: GradeOptions) -> dict:

@@ -17,7 +17,7 @@ _REPR_LIMIT = 300
 def show(value: Any) -> str:
     """A short, readable rendering of a value for feedback."""
     if isinstance(value, np.ndarray):
-        body = np.array2string(value, threshold=20, edgeitems=3, precision=6)
+        body = np.array2string(value, threshold=20, edgeitems=3, precision=6, separator=", ")
         text = f"array({body}, shape={value.shape}, dtype={value.dtype})"
     elif isinstance(value, np.generic):
         text = f"{value!r}"

@@ -78,8 +78,9 @@ def check(path: Path | None, name: str | None, lang: str | None, hidden: bool, d
 @click.option("--public", is_flag=True, help="Use the public checks instead of the hidden ones.")
 @click.option("--data-dir", type=click.Path(path_type=Path), help="Fashion-MNIST folder (or $GRADE_FASHION_MNIST).")
 @click.option("--seed", type=int, default=0, show_default=True, help="Seed for Python, numpy and Keras in each worker.")
+@click.option("--dask-scheduler", "scheduler", metavar="ADDRESS", help="Grade on an existing Dask cluster (tcp://HOST:8786).")
 def batch(subs: Path, name: str, out: Path, jobs: int | None, force: bool, public: bool, data_dir: Path | None,
-          seed: int) -> None:
+          seed: int, scheduler: str | None) -> None:
     """Grade every submission in SUBS (one .ipynb, .py or folder per student) into a CSV."""
     from rich.progress import Progress
 
@@ -89,7 +90,7 @@ def batch(subs: Path, name: str, out: Path, jobs: int | None, force: bool, publi
     console = _stderr_console()
     with Progress(transient=True, console=console, disable=not console.is_terminal) as progress:
         task = progress.add_task(f"grading {name}", total=None)
-        summary = run_batch(subs, assignment, out, options=options, jobs=jobs, force=force,
+        summary = run_batch(subs, assignment, out, options=options, jobs=jobs, force=force, scheduler=scheduler,
                             on_result=lambda result, reused: progress.advance(task))
     click.echo(display.batch_summary(summary.results, str(out), summary.reused))
     for error in summary.errors:

@@ -18,8 +18,8 @@ title = "Tiny"
 language = "en"
 
 [limits]
-call_timeout = 2
-timeout = 20
+call_timeout = 5
+timeout = 30
 
 [checks]
 test_and = 2

@@ -1,0 +1,84 @@
+"""run_batch: many submissions, broken ones as rows, the journal, Dask."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+from autograder.batch import run_batch
+from autograder.course import Assignment
+from autograder.errors import SubmissionError
+from tests.conftest import write_notebook
+
+VOLATILE = ["duration_s"]
+
+
+@pytest.fixture
+def subs(tmp_path, good_source):
+    folder = tmp_path / "subs"
+    folder.mkdir()
+    (folder / "good.py").write_text(good_source, encoding="utf-8")
+    (folder / "raises.py").write_text("raise RuntimeError('oops')\n", encoding="utf-8")
+    write_notebook(folder / "loops.ipynb", good_source, "while True:\n    pass")
+    (folder / "badjson.ipynb").write_text("{", encoding="utf-8")
+    (folder / "empty.py").write_text("", encoding="utf-8")
+    (folder / "folder").mkdir()
+    write_notebook(folder / "folder" / "tiny.ipynb", good_source.replace("TOTAL = 3", "TOTAL = 4"))
+    return folder
+
+
+def run(course, subs, out_dir, **kw):
+    out_dir.mkdir(exist_ok=True)
+    return run_batch(subs, Assignment("tiny", course), out_dir / "grades.csv", **kw)
+
+
+def test_broken_submissions_are_rows_and_the_good_one_is_unaffected(tiny_course, subs, tmp_path):
+    from autograder.grading import GradeOptions
+
+    summary = run(tiny_course, subs, tmp_path / "out", jobs=2, options=GradeOptions(timeout=4))
+    grades = pd.read_csv(tmp_path / "out" / "grades.csv").set_index("student_id")
+    assert list(grades.columns) == ["test_and", "test_and_arrays", "test_total", "total", "max", "percent", "status",
+                                    "graded_by", "duration_s", "notes", "content_hash", "submitted_at"]
+    assert grades.loc["good", "total"] == 4 and grades.loc["good", "status"] == "graded"
+    assert grades.loc["folder", "total"] == 3 and grades.loc["folder", "test_total"] == 0
+    assert grades.loc["raises", "status"] == "error: raised RuntimeError at import (line 1): oops"
+    assert grades.loc["loops", "status"] == "timeout"
+    assert grades.loc["badjson", "status"].startswith("error: ") and "invalid JSON" in grades.loc["badjson", "status"]
+    assert grades.loc["empty", "status"].endswith("the file is empty")
+    assert (grades["max"] == 4).all()
+    assert summary.graded == 6 and summary.reused == 0
+
+
+def test_a_second_run_reuses_the_journal_and_regrades_only_what_changed(tiny_course, subs, tmp_path, good_source):
+    run(tiny_course, subs, tmp_path / "out", jobs=2)
+    (subs / "raises.py").write_text(good_source, encoding="utf-8")  # the student resubmits
+    summary = run(tiny_course, subs, tmp_path / "out", jobs=2)
+    assert (summary.graded, summary.reused) == (1, 5)
+    grades = pd.read_csv(tmp_path / "out" / "grades.csv").set_index("student_id")
+    assert grades.loc["raises", "total"] == 4
+    assert run(tiny_course, subs, tmp_path / "out", jobs=2, force=True).graded == 6
+
+
+def test_two_submissions_for_one_student_stop_the_batch_before_it_starts(tiny_course, subs, tmp_path, good_source):
+    (subs / "good.ipynb").write_text("{}", encoding="utf-8")
+    with pytest.raises(SubmissionError, match="two submissions for student good: good.ipynb and good.py"):
+        run(tiny_course, subs, tmp_path / "out")
+    assert not (tmp_path / "out" / "grades.csv").exists()
+
+
+def test_an_empty_folder_is_an_error(tiny_course, tmp_path):
+    (tmp_path / "none").mkdir()
+    with pytest.raises(SubmissionError, match="no submissions"):
+        run(tiny_course, tmp_path / "none", tmp_path / "out")
+
+
+@pytest.mark.slow
+def test_a_dask_cluster_gives_the_same_grades_as_one_local_worker(tiny_course, subs, tmp_path):
+    from distributed import LocalCluster
+
+    run(tiny_course, subs, tmp_path / "local", jobs=1)
+    with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None) as cluster:
+        run(tiny_course, subs, tmp_path / "dask", scheduler=cluster.scheduler_address)
+    local = pd.read_csv(tmp_path / "local" / "grades.csv").drop(columns=VOLATILE)
+    dask = pd.read_csv(tmp_path / "dask" / "grades.csv").drop(columns=VOLATILE)
+    pd.testing.assert_frame_equal(local, dask)
