@@ -22,6 +22,7 @@ from autograder import __version__
 from autograder.course import Assignment
 from autograder.errors import GradingError, UsageError
 from autograder.grading import GradeOptions, grade_submission
+from autograder.late import apply_late, late_policy, submission_times
 from autograder.results import SubmissionResult
 from autograder.submissions import content_hash, find_submissions, student_id_of
 
@@ -41,7 +42,7 @@ class BatchSummary:
 
 def run_batch(subs_dir: Path, assignment: Assignment, out_csv: Path, *, options: GradeOptions | None = None,
               jobs: int | None = None, force: bool = False, scheduler: str | None = None,
-              on_result: Callable[[SubmissionResult, bool], None] | None = None) -> BatchSummary:
+              manifest: Path | None = None, on_result: Callable[[SubmissionResult, bool], None] | None = None) -> BatchSummary:
     """Grade every submission in ``subs_dir`` and write ``out_csv`` and ``results/<id>.json`` beside it.
 
     With ``scheduler`` (a Dask scheduler address) submissions are graded on that
@@ -54,7 +55,9 @@ def run_batch(subs_dir: Path, assignment: Assignment, out_csv: Path, *, options:
     if not out_csv.parent.is_dir():
         raise UsageError(f"{out_csv}: the folder {out_csv.parent} does not exist")
     rubric = assignment.rubric(options.suite)  # a broken rubric stops the batch before anything runs
+    policy = late_policy(rubric.late, source=rubric.path)
     paths = find_submissions(Path(subs_dir))
+    times = submission_times(Path(subs_dir), manifest)
     jobs = max(1, jobs or os.cpu_count() or 1)
     if options.threads <= 1:
         options.threads = max(1, (os.cpu_count() or 1) // jobs)
@@ -70,6 +73,7 @@ def run_batch(subs_dir: Path, assignment: Assignment, out_csv: Path, *, options:
             known = None if force else journal.lookup(sid, content_hash(path), rubric_hash, __version__)
             if known is not None:
                 results[sid] = SubmissionResult.from_dict(known)
+                results[sid].submitted_at = times.get(sid)
                 summary.reused += 1
                 if on_result:
                     on_result(results[sid], True)
@@ -77,6 +81,7 @@ def run_batch(subs_dir: Path, assignment: Assignment, out_csv: Path, *, options:
                 todo.append(path)
         graded = _on_dask(todo, assignment, options, scheduler) if scheduler else _on_pool(todo, assignment, options, jobs)
         for path, result in _as_results(graded, assignment, summary.errors):
+            result.submitted_at = times.get(result.student_id)
             results[result.student_id] = result
             _write_json(results_dir / f"{result.student_id}.json", result)
             journal.record(result.student_id, content_hash(path), rubric_hash, __version__, result.to_dict())
@@ -85,6 +90,8 @@ def run_batch(subs_dir: Path, assignment: Assignment, out_csv: Path, *, options:
                 on_result(result, False)
     summary.results = [results[student_id_of(p)] for p in paths]
     frame = grades_frame(summary.results, rubric.checks)
+    if policy is not None:
+        frame = apply_late(frame, policy)
     journal_mod.write_atomic(out_csv, lambda tmp: frame.to_csv(tmp, index=False))
     return summary
 

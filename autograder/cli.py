@@ -79,8 +79,10 @@ def check(path: Path | None, name: str | None, lang: str | None, hidden: bool, d
 @click.option("--data-dir", type=click.Path(path_type=Path), help="Fashion-MNIST folder (or $GRADE_FASHION_MNIST).")
 @click.option("--seed", type=int, default=0, show_default=True, help="Seed for Python, numpy and Keras in each worker.")
 @click.option("--dask-scheduler", "scheduler", metavar="ADDRESS", help="Grade on an existing Dask cluster (tcp://HOST:8786).")
+@click.option("--manifest", type=click.Path(path_type=Path, dir_okay=False),
+              help="CSV of student_id,submitted_at for the late policy (default: SUBS/manifest.csv, else file times).")
 def batch(subs: Path, name: str, out: Path, jobs: int | None, force: bool, public: bool, data_dir: Path | None,
-          seed: int, scheduler: str | None) -> None:
+          seed: int, scheduler: str | None, manifest: Path | None) -> None:
     """Grade every submission in SUBS (one .ipynb, .py or folder per student) into a CSV."""
     from rich.progress import Progress
 
@@ -91,10 +93,36 @@ def batch(subs: Path, name: str, out: Path, jobs: int | None, force: bool, publi
     with Progress(transient=True, console=console, disable=not console.is_terminal) as progress:
         task = progress.add_task(f"grading {name}", total=None)
         summary = run_batch(subs, assignment, out, options=options, jobs=jobs, force=force, scheduler=scheduler,
+                            manifest=manifest,
                             on_result=lambda result, reused: progress.advance(task))
     click.echo(display.batch_summary(summary.results, str(out), summary.reused))
     for error in summary.errors:
         click.echo(f"warning: {error}", err=True)
+
+
+@grade.command()
+@click.argument("path", required=False, type=click.Path(path_type=Path))
+@click.option("-a", "--assignment", "name", help="Assignment name (default: the notebook or module found here).")
+@click.option("--junit", type=click.Path(path_type=Path, dir_okay=False), help="Write a JUnit XML report here.")
+@click.option("--lang", type=click.Choice(["ko", "en"]), help="Language of messages (default: the rubric's).")
+@click.option("--hidden", is_flag=True, help="Run the hidden checks too (when the course repository is available).")
+@click.option("--data-dir", type=click.Path(path_type=Path), help="Fashion-MNIST folder (or $GRADE_FASHION_MNIST).")
+def ci(path: Path | None, name: str | None, junit: Path | None, lang: str | None, hidden: bool,
+       data_dir: Path | None) -> None:
+    """Grade a submission repository in CI: JUnit XML, job summary, Points line, exit code."""
+    from autograder.ci import run_ci
+
+    root = course.find_course_root(path.parent if path else None)
+    target, assignment = course.resolve_check_target(path, name, root)
+    suite = "hidden" if hidden else "public"
+    lang = lang or assignment.rubric(suite).language
+    _notice()
+    options = GradeOptions(suite=suite, data_dir=data_dir, threads=os.cpu_count() or 1)
+    result = run_ci(target, assignment, options=options, junit=junit, lang=lang)
+    click.echo(display.submission_report(result, lang))
+    click.echo(f"Points {display.fmt_points(result.total)}/{display.fmt_points(result.max)}")
+    if not result.all_passed:
+        raise ChecksFailed("")
 
 
 @grade.command(name="list")
@@ -102,6 +130,12 @@ def list_() -> None:
     """Show the assignments, their checks and points."""
     root = course.find_course_root()
     click.echo("\n".join(display.assignment_listing(a) for a in course.list_assignments(root)))
+
+
+from autograder.cli_lms import export, feedback, gradescope, report  # noqa: E402
+
+for _command in (export, gradescope, report, feedback):
+    grade.add_command(_command)
 
 
 def _stderr_console():

@@ -81,11 +81,15 @@ def resolve_check_target(path: Path | None, name: str | None, course_root: Path)
 
     if path is None:
         here = Path.cwd()
-        assignment = get_assignment(name, course_root) if name else guess_assignment(here / "x", course_root)
-        notebook = here / f"{assignment.name}.ipynb"
-        if not notebook.exists():
-            raise UsageError(f"{notebook}: no such notebook here; pass the file to check")
-        return notebook, assignment
+        known = [get_assignment(name, course_root)] if name else list_assignments(course_root)
+        found = [(here / f"{a.name}{suffix}", a) for a in known for suffix in (".ipynb", ".py")
+                 if (here / f"{a.name}{suffix}").exists()]
+        if len(found) == 1:
+            return found[0]
+        if not found:
+            names = " or ".join(f"{a.name}.ipynb" for a in known[:3])
+            raise UsageError(f"{here}: no {names} here; pass the file to check")
+        raise UsageError(f"{here}: more than one submission here ({', '.join(p.name for p, _ in found)}); pass the file to check")
     if not path.exists():
         raise UsageError(f"{path}: no such file or folder")
     assignment = get_assignment(name, course_root) if name else guess_assignment(path.resolve(), course_root)

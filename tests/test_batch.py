@@ -8,6 +8,7 @@ import pytest
 from autograder.batch import run_batch
 from autograder.course import Assignment
 from autograder.errors import SubmissionError
+from autograder.grading import GradeOptions
 from tests.conftest import write_notebook
 
 VOLATILE = ["duration_s"]
@@ -28,14 +29,14 @@ def subs(tmp_path, good_source):
 
 
 def run(course, subs, out_dir, **kw):
+    """A batch with a short wall-clock budget, so the looping notebook times out quickly."""
     out_dir.mkdir(exist_ok=True)
+    kw.setdefault("options", GradeOptions(timeout=5))
     return run_batch(subs, Assignment("tiny", course), out_dir / "grades.csv", **kw)
 
 
 def test_broken_submissions_are_rows_and_the_good_one_is_unaffected(tiny_course, subs, tmp_path):
-    from autograder.grading import GradeOptions
-
-    summary = run(tiny_course, subs, tmp_path / "out", jobs=2, options=GradeOptions(timeout=4))
+    summary = run(tiny_course, subs, tmp_path / "out", jobs=2)
     grades = pd.read_csv(tmp_path / "out" / "grades.csv").set_index("student_id")
     assert list(grades.columns) == ["test_and", "test_and_arrays", "test_total", "total", "max", "percent", "status",
                                     "graded_by", "duration_s", "notes", "content_hash", "submitted_at"]
@@ -82,3 +83,15 @@ def test_a_dask_cluster_gives_the_same_grades_as_one_local_worker(tiny_course, s
     local = pd.read_csv(tmp_path / "local" / "grades.csv").drop(columns=VOLATILE)
     dask = pd.read_csv(tmp_path / "dask" / "grades.csv").drop(columns=VOLATILE)
     pd.testing.assert_frame_equal(local, dask)
+
+
+def test_the_late_policy_from_the_rubric_lands_in_the_csv(tiny_course, subs, tmp_path):
+    rubric = tiny_course / "rubrics" / "tiny" / "rubric.toml"
+    rubric.write_text(rubric.read_text() + '\n[late]\ndue = 2026-03-01T23:59:00+09:00\npenalty_per_day = 10\ncap = 50\n')
+    (subs / "manifest.csv").write_text(
+        "student_id,submitted_at\ngood,2026-03-02T00:00:00+09:00\nfolder,2026-03-01T23:00:00+09:00\n", encoding="utf-8")
+    run(tiny_course, subs, tmp_path / "out", jobs=2)
+    grades = pd.read_csv(tmp_path / "out" / "grades.csv").set_index("student_id")
+    assert (grades.loc["good", "raw_total"], grades.loc["good", "late_penalty"], grades.loc["good", "total"]) == (4, 0.4, 3.6)
+    assert (grades.loc["folder", "late_penalty"], grades.loc["folder", "total"]) == (0, 3)
+    assert grades.loc["good", "submitted_at"] == "2026-03-01T15:00:00+00:00"
