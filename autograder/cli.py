@@ -9,7 +9,6 @@ from pathlib import Path
 import click
 
 from autograder import course, display, sandbox
-from autograder.batch import run_batch
 from autograder.errors import ChecksFailed, GradingError
 from autograder.grading import GradeOptions, grade_submission
 
@@ -85,6 +84,8 @@ def batch(subs: Path, name: str, out: Path, jobs: int | None, force: bool, publi
           seed: int, scheduler: str | None, manifest: Path | None) -> None:
     """Grade every submission in SUBS (one .ipynb, .py or folder per student) into a CSV."""
     from rich.progress import Progress
+
+    from autograder.batch import run_batch
 
     assignment = course.get_assignment(name, course.find_course_root())
     options = GradeOptions(suite="public" if public else "hidden", seed=seed, data_dir=data_dir)

@@ -127,3 +127,21 @@ def test_every_command_has_help_and_is_in_the_readme():
     for name, command in grade.commands.items():
         assert command.help, f"grade {name} has no help text"
         assert f"grade {name}" in readme, f"grade {name} is not in README.md"
+
+
+def test_ci_writes_junit_and_a_job_summary_and_prints_points(tiny_course, tmp_path, good_source, monkeypatch):
+    import xml.etree.ElementTree as ET
+
+    repo = tmp_path / "repo"
+    repo.mkdir()
+    (repo / "tiny.py").write_text(good_source.replace("TOTAL = 3", "TOTAL = 1"), encoding="utf-8")
+    summary = tmp_path / "summary.md"
+    monkeypatch.chdir(repo)
+    monkeypatch.setenv("GITHUB_STEP_SUMMARY", str(summary))
+    result = invoke("ci", "--junit", "junit.xml", "--lang", "en")
+    assert result.exit_code == 1
+    assert result.stdout.endswith("Total: 3/4 (75.0%)\nPoints 3/4\n")
+    suite = ET.parse(repo / "junit.xml").getroot()
+    suite = suite if suite.tag == "testsuite" else suite.find("testsuite")
+    assert (suite.get("tests"), suite.get("failures")) == ("3", "1")
+    assert "test_total" in summary.read_text(encoding="utf-8")
