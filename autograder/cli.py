@@ -133,9 +133,10 @@ def list_() -> None:
     click.echo("\n".join(display.assignment_listing(a) for a in course.list_assignments(root)))
 
 
+from autograder.cli_authoring import assign, new, release, similarity, validate  # noqa: E402
 from autograder.cli_lms import export, feedback, gradescope, report  # noqa: E402
 
-for _command in (export, gradescope, report, feedback):
+for _command in (export, gradescope, report, feedback, assign, validate, release, new, similarity):
     grade.add_command(_command)
 
 
