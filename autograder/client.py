@@ -226,20 +226,21 @@ class RemoteObject:
 
     def __init__(self, session: WorkerSession, tree: dict) -> None:
         self._session, self.key, self.type_name = session, tree["$remote"], str(tree.get("type", "?"))
+        self.name = str(tree["name"])[:60] if tree.get("name") else None
 
     def call(self, method: str, *args: Any, **kwargs: Any) -> Any:
         return self._session.request({"op": "call_method", "handle": self.key, "method": method},
                                      what=f"{self.type_name}.{method}(...)", args={"args": list(args), "kwargs": kwargs})
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
-        return self._session.request({"op": "call", "handle": self.key}, what=f"{self.type_name}(...)",
+        return self._session.request({"op": "call", "handle": self.key}, what=f"{self.name or self.type_name}(...)",
                                      args={"args": list(args), "kwargs": kwargs})
 
     def attr(self, name: str) -> Any:
         return self._session.request({"op": "getattr", "handle": self.key, "name": name}, what=f"{self.type_name}.{name}")
 
     def __repr__(self) -> str:
-        return f"<remote {self.type_name}>"
+        return self.name or f"<{self.type_name}>"
 
 
 class RemoteFunction:

@@ -8,6 +8,7 @@ from __future__ import annotations
 import contextlib
 import io
 import os
+import sys
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -87,12 +88,36 @@ def _run_pytest(rubric: Rubric, plugin: GradingPlugin) -> None:
     args = [str(rubric.folder), "-c", str(CHECKS_INI), "--rootdir", str(rubric.folder), "-p", "no:cacheprovider",
             "-p", "no:randomly", "-p", "no:xdist", "--import-mode=importlib", "-q", "-s", "--tb=no", "--no-header",
             "-W", "ignore::pytest.PytestAssertRewriteWarning"]
-    with _no_plugin_autoload(), contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):
+    with _no_plugin_autoload(), _check_modules(rubric.folder), contextlib.redirect_stdout(io.StringIO()), \
+            contextlib.redirect_stderr(io.StringIO()):
         code = pytest.main(args, plugins=[plugin])
     if plugin.collection_errors:
         raise RubricError(f"{rubric.folder}: checks cannot be collected: {plugin.collection_errors[0]}")
     if code in (pytest.ExitCode.INTERNAL_ERROR, pytest.ExitCode.USAGE_ERROR):
         raise RubricError(f"{rubric.folder}: pytest could not run the checks (exit code {int(code)})")
+
+
+_MODULE_CACHE: dict[Path, dict[str, Any]] = {}
+
+
+@contextlib.contextmanager
+def _check_modules(folder: Path):
+    """Keep each rubric folder's imported check modules apart from every other folder's.
+
+    Two assignments may both have ``test_public.py``; pytest imports by module name,
+    so a folder's modules are put back before its run and taken out after it.
+    """
+    folder = folder.resolve()
+    sys.modules.update(_MODULE_CACHE.get(folder, {}))
+    try:
+        yield
+    finally:
+        mine = {}
+        for name, module in list(sys.modules.items()):
+            file = getattr(module, "__file__", None)
+            if file and Path(file).resolve().is_relative_to(folder):
+                mine[name] = sys.modules.pop(name)
+        _MODULE_CACHE[folder] = mine
 
 
 @contextlib.contextmanager

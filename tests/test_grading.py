@@ -138,3 +138,42 @@ def test_results_round_trip_through_json(tiny_course, tmp_path, good_source):
     path.write_text(good_source, encoding="utf-8")
     result = grade(tiny_course, path)
     assert SubmissionResult.from_dict(result.to_dict()) == result
+
+
+def test_checks_of_two_assignments_with_the_same_file_names_stay_apart(tiny_course, tmp_path, good_source):
+    import shutil
+
+    other = tiny_course / "assignments" / "other" / "checks"
+    other.mkdir(parents=True)
+    shutil.copy(tiny_course / "assignments" / "tiny" / "checks" / "rubric.toml", other)
+    (other / "test_tiny.py").write_text(
+        "def test_and(submission):\n    assert submission.has('AND')\n\n"
+        "def test_and_arrays(submission):\n    pass\n\ndef test_total(submission):\n    pass\n", encoding="utf-8")
+    path = tmp_path / "s.py"
+    path.write_text(good_source, encoding="utf-8")
+    first = grade_submission(path, Assignment("tiny", tiny_course), GradeOptions(suite="public"))
+    second = grade_submission(path, Assignment("other", tiny_course), GradeOptions(suite="public"))
+    third = grade_submission(path, Assignment("tiny", tiny_course), GradeOptions(suite="public"))
+    assert [c.status for c in first.checks] == [c.status for c in third.checks] == ["passed"] * 3
+    assert [c.status for c in second.checks] == ["passed"] * 3
+
+
+def test_the_input_keeping_inspector_sees_mutation_inside_the_worker(tiny_course, tmp_path):
+    import numpy as np
+
+    from autograder.client import SubmissionProxy, WorkerSession
+    from autograder.rubric import Limits
+    from autograder.submissions import load_submission
+
+    path = tmp_path / "m.py"
+    path.write_text("def relu(z):\n    z[z < 0] = 0\n    return z\n\ndef safe(z):\n    return z * 2\n", encoding="utf-8")
+    session = WorkerSession(load_submission(path), limits=Limits(call_timeout=10, timeout=30))
+    try:
+        proxy = SubmissionProxy(session)
+        z = np.array([-1.0, 2.0])
+        mutated = proxy.inspect("call_keeps_inputs", proxy.value("relu"), args=[z])
+        kept = proxy.inspect("call_keeps_inputs", proxy.value("safe"), args=[z])
+    finally:
+        session.close()
+    assert mutated["kept"] == [False] and kept["kept"] == [True]
+    assert np.array_equal(mutated["result"], [0.0, 2.0])

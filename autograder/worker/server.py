@@ -25,7 +25,8 @@ class Server:
         key = id(obj)
         self.objects[key] = obj
         cls = type(obj)
-        return {"$remote": key, "type": f"{cls.__module__}.{cls.__qualname__}"}
+        name = getattr(obj, "__name__", None) if callable(obj) else None
+        return {"$remote": key, "type": f"{cls.__module__}.{cls.__qualname__}", "name": name if isinstance(name, str) else None}
 
     def _resolve(self, tree: Any, blobs: list[bytes]) -> Any:
         return protocol.decode(tree, blobs, remote=lambda t: self.objects[t["$remote"]])
