@@ -206,6 +206,16 @@ def test_relu_grad(submission, rng, rubric, tolerance):
         expect_close(got, ELEMENTWISE["relu_grad"](point), what=what + " (relu_grad(0) is 0 by convention)", **tolerance)
 
 
+def test_functions_keep_their_input(submission):
+    """A function that writes into its argument changes the caller's array (e.g. z[z < 0] = 0)."""
+    for name in ("sigmoid", "tanh", "relu", "leaky_relu", "elu", "heaviside", "softmax", "sigmoid_grad", "relu_grad"):
+        z = np.array([[-2.0, -0.5, 0.0, 0.5, 2.0]])
+        answer = submission.inspect("call_keeps_inputs", submission.value(name), args=[z.copy()])
+        kept = answer.get("kept") if isinstance(answer, dict) else None
+        expect_true(kept == [True], what=f"{name}(z) must not change z", expected="z unchanged after the call",
+                    got="z was modified in place", hint="copy first (z = np.array(z, dtype=float)) or use np.maximum / np.where")
+
+
 # --- shapes -----------------------------------------------------------------------------------
 
 
