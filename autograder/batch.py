@@ -8,9 +8,11 @@ written once, atomically, at the end.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import multiprocessing
 import os
+import signal
 from concurrent.futures import Future, ProcessPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -20,12 +22,13 @@ import pandas as pd
 
 from autograder import __version__
 from autograder.course import Assignment
-from autograder.errors import GradingError, UsageError
+from autograder.errors import BatchInterrupted, GradingError, UsageError
 from autograder.grading import GradeOptions, grade_submission
 from autograder.late import apply_late, late_policy, submission_times
 from autograder.results import SubmissionResult
 from autograder.submissions import content_hash, find_submissions, student_id_of
 
+JOURNAL_NAME = ".grade-journal.sqlite"
 FIXED_COLUMNS = ("total", "max", "percent", "status", "graded_by", "duration_s")
 
 
@@ -66,7 +69,7 @@ def run_batch(subs_dir: Path, assignment: Assignment, out_csv: Path, *, options:
     rubric_hash = journal_mod.rubric_hash(rubric.folder)
     results: dict[str, SubmissionResult] = {}
     summary = BatchSummary([], out_csv)
-    with journal_mod.Journal(out_csv.parent / ".grade-journal.sqlite") as journal:
+    with journal_mod.Journal(out_csv.parent / JOURNAL_NAME) as journal:
         todo = []
         for path in paths:
             sid = student_id_of(path)
@@ -80,14 +83,19 @@ def run_batch(subs_dir: Path, assignment: Assignment, out_csv: Path, *, options:
             else:
                 todo.append(path)
         graded = _on_dask(todo, assignment, options, scheduler) if scheduler else _on_pool(todo, assignment, options, jobs)
-        for path, result in _as_results(graded, assignment, summary.errors):
-            result.submitted_at = times.get(result.student_id)
-            results[result.student_id] = result
-            _write_json(results_dir / f"{result.student_id}.json", result)
-            journal.record(result.student_id, content_hash(path), rubric_hash, __version__, result.to_dict())
-            summary.graded += 1
-            if on_result:
-                on_result(result, False)
+        try:
+            for path, result in _as_results(graded, assignment, summary.errors):
+                result.submitted_at = times.get(result.student_id)
+                results[result.student_id] = result
+                _write_json(results_dir / f"{result.student_id}.json", result)
+                journal.record(result.student_id, content_hash(path), rubric_hash, __version__, result.to_dict())
+                summary.graded += 1
+                if on_result:
+                    on_result(result, False)
+        except KeyboardInterrupt:
+            done = summary.graded + summary.reused
+            raise BatchInterrupted(f"interrupted: {done} of {len(paths)} submissions are graded and kept in the journal "
+                                   f"({out_csv.parent / JOURNAL_NAME}); run the same command again to grade the rest") from None
     summary.results = [results[student_id_of(p)] for p in paths]
     frame = grades_frame(summary.results, rubric.checks)
     if policy is not None:
@@ -109,9 +117,13 @@ def _on_pool(paths: list[Path], assignment: Assignment, options: GradeOptions, j
         try:
             for future in as_completed(futures):
                 yield futures[future], future
-        except BaseException:
+        except BaseException:  # Ctrl-C: stop the graders now; each kills its own worker on the way out
             for future in futures:
                 future.cancel()
+            for process in list(getattr(pool, "_processes", {}).values()):
+                with contextlib.suppress(ProcessLookupError):
+                    os.kill(process.pid, signal.SIGINT)
+            pool.shutdown(wait=True, cancel_futures=True)
             raise
 
 

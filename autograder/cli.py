@@ -78,10 +78,11 @@ def check(path: Path | None, name: str | None, lang: str | None, hidden: bool, d
 @click.option("--data-dir", type=click.Path(path_type=Path), help="Fashion-MNIST folder (or $GRADE_FASHION_MNIST).")
 @click.option("--seed", type=int, default=0, show_default=True, help="Seed for Python, numpy and Keras in each worker.")
 @click.option("--dask-scheduler", "scheduler", metavar="ADDRESS", help="Grade on an existing Dask cluster (tcp://HOST:8786).")
+@click.option("--require-sandbox", is_flag=True, help="Refuse to run when bubblewrap cannot sandbox the workers.")
 @click.option("--manifest", type=click.Path(path_type=Path, dir_okay=False),
               help="CSV of student_id,submitted_at for the late policy (default: SUBS/manifest.csv, else file times).")
 def batch(subs: Path, name: str, out: Path, jobs: int | None, force: bool, public: bool, data_dir: Path | None,
-          seed: int, scheduler: str | None, manifest: Path | None) -> None:
+          seed: int, scheduler: str | None, require_sandbox: bool, manifest: Path | None) -> None:
     """Grade every submission in SUBS (one .ipynb, .py or folder per student) into a CSV."""
     from rich.progress import Progress
 
@@ -89,6 +90,8 @@ def batch(subs: Path, name: str, out: Path, jobs: int | None, force: bool, publi
 
     assignment = course.get_assignment(name, course.find_course_root())
     options = GradeOptions(suite="public" if public else "hidden", seed=seed, data_dir=data_dir)
+    if require_sandbox:
+        sandbox.require_sandbox()
     _notice()
     console = _stderr_console()
     with Progress(transient=True, console=console, disable=not console.is_terminal) as progress:

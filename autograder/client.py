@@ -60,6 +60,7 @@ class WorkerSession:
         self.failure: Exception | None = None  # why the code could not be run at all
         self.proc: subprocess.Popen | None = None
         self.restarts = 0
+        self.expired = False  # the whole submission ran out of wall-clock time
         self.outputs: list[str] = []
         self._scratch = tempfile.TemporaryDirectory(prefix="grade-")
 
@@ -69,7 +70,10 @@ class WorkerSession:
         """Start the worker process (it imports and seeds while the grader collects checks)."""
         scratch = Path(self._scratch.name) / f"run{self.restarts}"
         work = scratch / "work"
-        shutil.copytree(self.submission.root, work, symlinks=True) if self.submission.files else _copy_one(self.submission.path, work)
+        if self.submission.files:  # a folder: its files, never what its symbolic links point at
+            shutil.copytree(self.submission.root, work, ignore=_links_and_caches)
+        else:
+            _copy_one(self.submission.path, work)
         job = {
             "mode": ("notebook" if self.submission.kind == "notebook" else "module") if self.run_code else "none",
             "cells": self.submission.cells,
@@ -82,12 +86,12 @@ class WorkerSession:
         job_file.write_text(json.dumps(job), encoding="utf-8")
         to_worker, self._send = os.pipe()
         self._recv, from_worker = os.pipe()
-        argv = [sys.executable, "-X", "frozen_modules=off", "-m", "autograder.worker",
+        argv = [sys.executable, *_SAFE_PATH, "-m", "autograder.worker",
                 "--rpc-in", str(to_worker), "--rpc-out", str(from_worker), "--job", str(job_file)]
         spec = sandbox.WorkerSpec(
             argv=argv, submission_dir=scratch, scratch_dir=work, env={**_thread_env(self.threads), **self.env},
             ro_paths=self.ro_paths, pass_fds=(to_worker, from_worker), memory_mb=self.limits.memory_mb,
-            max_processes=self.limits.max_processes,
+            max_processes=self.limits.max_processes, scratch_mb=self.limits.scratch_mb,
         )
         self.proc = sandbox.start_worker(spec)
         os.close(to_worker)
@@ -166,12 +170,14 @@ class WorkerSession:
     def _exchange(self, message: dict, blobs: list[bytes], what: str, timeout: float) -> tuple[dict, list[bytes]]:
         whole = timeout >= self.remaining() - 1e-3
         if timeout <= 0:
+            self.expired = True
             raise CallTimeout(what, self.limits.timeout, whole_submission=True)
         try:
             protocol.write_frame(self._send, message, blobs)
             return protocol.read_frame(self._recv, deadline=time.monotonic() + timeout)
         except protocol.FrameTimeout:
             self.stop()
+            self.expired = self.expired or whole
             raise CallTimeout(what, self.limits.timeout if whole else self.limits.call_timeout, whole_submission=whole) from None
         except (protocol.ProtocolError, BrokenPipeError, OSError) as e:
             reason = self._death_reason() or str(e)
@@ -188,7 +194,11 @@ class WorkerSession:
         killed = getattr(sandbox, "killed_reason", lambda p: None)(self.proc)
         if killed:
             return killed
-        return f"killed by signal {-code}" if code < 0 else f"exit code {code}"
+        if code < 0:
+            return f"killed by signal {-code}"
+        if code > 128 and sandbox.sandbox_mode() == "bwrap":  # bwrap reports its child's signal as 128 + n
+            return f"killed by signal {code - 128}"
+        return f"exit code {code}"
 
 
 def _payload(message: dict, tree: Any) -> dict:
@@ -204,6 +214,14 @@ def _no_handles(value: Any) -> dict:
     if isinstance(value, RemoteObject):
         return {"$remote": value.key, "type": value.type_name}
     raise protocol.Unencodable(f"cannot send a {type(value).__name__} to the submission")
+
+
+# The worker must not import from the student's folder before its own modules: no cwd on sys.path.
+_SAFE_PATH = ["-P"] if sys.version_info >= (3, 11) else []
+
+
+def _links_and_caches(folder: str, names: list[str]) -> set[str]:
+    return {n for n in names if os.path.islink(os.path.join(folder, n)) or n in ("__pycache__", ".ipynb_checkpoints")}
 
 
 def _copy_one(path: Path, work: Path) -> None:

@@ -35,5 +35,15 @@ class AssignmentNotFound(GradingError):
     """No assignment of that name in the course."""
 
 
+class SandboxUnavailable(GradingError):
+    """A sandbox was required (``--require-sandbox``, GRADE_SANDBOX=bwrap) but cannot be used here."""
+
+
 class ChecksFailed(GradingError):
     """Grading ran, but not every check passed (exit code 1, no error line)."""
+
+
+class BatchInterrupted(GradingError):
+    """The batch was stopped (Ctrl-C); what finished is kept in the journal."""
+
+    exit_code = 130

@@ -136,7 +136,7 @@ def _no_plugin_autoload():
 
 def _status(session: WorkerSession) -> str:
     failure = session.failure
-    if isinstance(failure, CallTimeout):
+    if isinstance(failure, CallTimeout) or session.expired:
         return "timeout"
     if isinstance(failure, WorkerCrashed):
         return f"error: {failure.reason} while running the submission's code"

@@ -1,4 +1,13 @@
-"""The batch journal: finished submissions recorded as they complete (SQLite)."""
+"""The batch journal: each finished submission recorded as it completes (SQLite).
+
+A batch can be killed at any moment (SIGKILL, a power cut, Ctrl-C) and run
+again: every result committed before the kill is found by :meth:`Journal.lookup`
+and only what is missing is graded. Results are keyed by the student, the
+submission's content hash, the rubric's hash (:func:`rubric_hash`) and the
+engine version, so a resubmission, an edited check or a new grader regrades
+exactly what it affects. Output files are replaced atomically
+(:func:`write_atomic`): a reader sees the old file or the new one, never half.
+"""
 
 from __future__ import annotations
 
@@ -7,59 +16,178 @@ import json
 import os
 import sqlite3
 import tempfile
+import threading
+import time
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any, Callable, Iterator
+
+from autograder.errors import GradingError
+
+SCHEMA_VERSION = 1
+SKIPPED_PARTS = {"__pycache__", "mutants", ".pytest_cache"}  # never affect a grade
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS results (
+    student_id TEXT NOT NULL,
+    content_hash TEXT NOT NULL,
+    rubric_hash TEXT NOT NULL,
+    engine_version TEXT NOT NULL,
+    result TEXT NOT NULL,
+    recorded_at REAL NOT NULL,
+    PRIMARY KEY (student_id, content_hash, rubric_hash, engine_version)
+);
+"""
 
 
 class Journal:
-    """Results keyed by (student, content hash, rubric hash, engine version)."""
+    """Finished results keyed by (student, content hash, rubric hash, engine version).
 
-    def __init__(self, path: Path) -> None:
+    Use as a context manager. Each :meth:`record` is its own committed
+    transaction in WAL mode with ``synchronous=FULL``, so a record that returned
+    survives the writer being killed; one that did not is simply absent.
+    """
+
+    def __init__(self, path: Path | str) -> None:
         self.path = Path(path)
+        self._db: sqlite3.Connection | None = None
+        self._lock = threading.Lock()
 
     def __enter__(self) -> Journal:
-        self.db = sqlite3.connect(self.path)
-        self.db.execute("PRAGMA journal_mode=WAL")
-        self.db.execute("PRAGMA synchronous=FULL")
-        self.db.execute(
-            "CREATE TABLE IF NOT EXISTS results (student_id TEXT, content_hash TEXT, rubric_hash TEXT,"
-            " engine_version TEXT, result TEXT, PRIMARY KEY (student_id, content_hash, rubric_hash, engine_version))"
-        )
-        self.db.commit()
+        try:
+            self._db = sqlite3.connect(self.path, timeout=30, isolation_level=None, check_same_thread=False)
+            self._db.execute("PRAGMA journal_mode=WAL")
+            self._db.execute("PRAGMA synchronous=FULL")
+            self._db.executescript(_SCHEMA)
+            self._db.execute("INSERT OR IGNORE INTO meta VALUES ('schema', ?)", (str(SCHEMA_VERSION),))
+            version = self._db.execute("SELECT value FROM meta WHERE key = 'schema'").fetchone()[0]
+        except sqlite3.DatabaseError as e:
+            self.close()
+            raise GradingError(f"{self.path}: not a usable grade journal ({e}); delete it to start over") from e
+        if version != str(SCHEMA_VERSION):
+            self.close()
+            raise GradingError(f"{self.path}: journal format {version} is not {SCHEMA_VERSION}; delete it to start over")
         return self
 
     def __exit__(self, *exc: Any) -> None:
-        self.db.close()
+        self.close()
+
+    def close(self) -> None:
+        if self._db is not None:
+            self._db.close()
+            self._db = None
+
+    @property
+    def db(self) -> sqlite3.Connection:
+        if self._db is None:
+            raise RuntimeError("the journal is not open: use it in a with block")
+        return self._db
 
     def lookup(self, student_id: str, content_hash: str, rubric_hash: str, engine_version: str) -> dict | None:
-        row = self.db.execute(
-            "SELECT result FROM results WHERE student_id=? AND content_hash=? AND rubric_hash=? AND engine_version=?",
-            (student_id, content_hash, rubric_hash, engine_version),
-        ).fetchone()
+        """The stored SubmissionResult dict for exactly this key, or None."""
+        with self._lock:
+            row = self.db.execute(
+                "SELECT result FROM results WHERE student_id = ? AND content_hash = ? AND rubric_hash = ?"
+                " AND engine_version = ?", (student_id, content_hash, rubric_hash, engine_version)).fetchone()
         return json.loads(row[0]) if row else None
 
-    def record(self, student_id: str, content_hash: str, rubric_hash: str, engine_version: str, result: dict) -> None:
-        with self.db:
-            self.db.execute("INSERT OR REPLACE INTO results VALUES (?, ?, ?, ?, ?)",
-                            (student_id, content_hash, rubric_hash, engine_version, json.dumps(result)))
+    def record(self, student_id: str, content_hash: str, rubric_hash: str, engine_version: str,
+               result_dict: dict) -> None:
+        """Store one finished result and commit before returning (replaces an older one)."""
+        text = json.dumps(result_dict, ensure_ascii=False)
+        with self._lock:
+            self.db.execute("BEGIN IMMEDIATE")
+            try:
+                self.db.execute("INSERT OR REPLACE INTO results VALUES (?, ?, ?, ?, ?, ?)",
+                                (student_id, content_hash, rubric_hash, engine_version, text, time.time()))
+            except BaseException:
+                self.db.execute("ROLLBACK")
+                raise
+            self.db.execute("COMMIT")
+
+    def students(self) -> Iterator[str]:
+        """Every student with at least one recorded result."""
+        with self._lock:
+            rows = self.db.execute("SELECT DISTINCT student_id FROM results ORDER BY student_id").fetchall()
+        return iter([r[0] for r in rows])
+
+    def __len__(self) -> int:
+        with self._lock:
+            return self.db.execute("SELECT COUNT(*) FROM results").fetchone()[0]
 
 
-def rubric_hash(rubric_dir: Path) -> str:
+def rubric_hash(rubric_dir: Path | str) -> str:
+    """A short hash of what decides grades in a rubric folder.
+
+    Covers ``rubric.toml``, every check module (``test_*.py``, ``conftest.py``,
+    helpers) and data files beside them (expected values, held-out labels),
+    each with its path relative to the folder, sorted by path. Byte-code caches,
+    ``mutants/`` (known-buggy variants used by the project's own tests) and
+    hidden files are left out.
+    """
+    root = Path(rubric_dir)
     digest = hashlib.sha256()
-    for path in sorted(Path(rubric_dir).rglob("*")):
-        if path.is_file() and (path.name == "rubric.toml" or path.suffix == ".py") and "mutants" not in path.parts:
-            digest.update(str(path.relative_to(rubric_dir)).encode() + b"\0" + path.read_bytes())
+    for path in sorted(root.rglob("*"), key=lambda p: p.relative_to(root).as_posix()):
+        relative = path.relative_to(root)
+        if not path.is_file() or SKIPPED_PARTS & set(relative.parts):
+            continue
+        if any(part.startswith(".") for part in relative.parts) or path.suffix == ".pyc":
+            continue
+        digest.update(relative.as_posix().encode() + b"\0" + str(path.stat().st_size).encode() + b"\0")
+        with open(path, "rb") as f:
+            for block in iter(lambda: f.read(1 << 20), b""):
+                digest.update(block)
     return digest.hexdigest()[:16]
 
 
-def write_atomic(path: Path, write: Callable[[str], None]) -> None:
-    """Write through a temporary file in the same folder, then rename over ``path``."""
+def write_atomic(path: Path | str, write_fn: Callable[[str], Any]) -> None:
+    """Write ``path`` whole or not at all: ``write_fn(tmp)`` fills a temporary file
+    in the same folder, which is flushed to disk and renamed over ``path``."""
     path = Path(path)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     os.close(fd)
     try:
-        write(tmp)
+        write_fn(tmp)
+        os.chmod(tmp, _mode_for(path))
+        with open(tmp, "rb+") as f:
+            os.fsync(f.fileno())
         os.replace(tmp, path)
     except BaseException:
-        os.unlink(tmp)
+        try:
+            os.unlink(tmp)
+        except FileNotFoundError:
+            pass
         raise
+    _fsync_dir(path.parent)
+
+
+def _mode_for(path: Path) -> int:
+    """Keep an existing file's mode; a new one gets 0666 minus the umask (as open() would)."""
+    try:
+        return path.stat().st_mode & 0o7777
+    except FileNotFoundError:
+        return 0o666 & ~_umask()
+
+
+def _umask() -> int:
+    try:
+        with open("/proc/self/status", encoding="ascii") as f:
+            for line in f:
+                if line.startswith("Umask:"):
+                    return int(line.split()[1], 8)
+    except (OSError, ValueError):
+        pass
+    return 0o022
+
+
+def _fsync_dir(folder: Path) -> None:
+    try:
+        fd = os.open(folder, os.O_RDONLY)
+    except OSError:  # Windows cannot open folders
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)

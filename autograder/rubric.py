@@ -25,6 +25,7 @@ class Limits:
     memory_mb: int = 2048
     max_processes: int = 64
     output_kb: int = 256  # student stdout/stderr kept per submission
+    scratch_mb: int = 512  # the worker's writable folder and /tmp
 
 
 @dataclass

@@ -2,17 +2,47 @@
 
 Everything that decides how untrusted code is launched lives here, so the rest
 of the engine only ever calls :func:`start_worker` and :func:`stop_worker`.
+
+Under bubblewrap the worker sees a read-only interpreter and ``/usr``, the
+``autograder`` package alone (at ``/opt/grade/autograder``), the submission
+(read-only), its scratch folder (the only writable host folder), the data in
+``ro_paths``, a private size-limited ``/tmp`` and nothing else: no network, no
+other processes, no capabilities, no nested user namespaces. A grader running
+as root first drops to the unprivileged ``grade-sandbox`` user (created on first
+use, else ``nobody``). Limits: a cgroup (memory, processes) where one can be
+made, else a watchdog thread; RLIMIT_NPROC counted per sandbox; RLIMIT_FSIZE and
+a size check on the scratch folder; no core dumps. ``GRADE_SANDBOX`` picks the
+mode: ``auto`` (default: bwrap if the probe works), ``bwrap`` (required), ``none``.
 """
 
 from __future__ import annotations
 
+import functools
+import json
 import os
+import pwd
+import select
+import shutil
 import signal
 import subprocess
 import sys
+import tempfile
+import uuid
+import weakref
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import psutil
+
+from autograder import bwrap, cgroups
+from autograder.errors import GradingError, SandboxUnavailable
+from autograder.watchdog import Watchdog, kill_tagged
+
+MODE_VARIABLE = "GRADE_SANDBOX"
+SANDBOX_USER = "grade-sandbox"
+NOBODY = bwrap.NOBODY
+TOKEN_VARIABLE = "GRADE_WORKER_TOKEN"
+SETUP_TIMEOUT = 20.0
 
 @dataclass
 class WorkerSpec:
@@ -29,34 +59,362 @@ class WorkerSpec:
     scratch_mb: int = 512
 
 
+@dataclass(frozen=True)
+class Probe:
+    """What the start-up probe found out about bubblewrap here."""
+
+    works: bool
+    detail: str  # why not, or the bwrap version
+    bwrap: str | None = None
+    flags: tuple[str, ...] = ()  # optional flags this bwrap accepts and this kernel allows
+    uid: int | None = None  # the unprivileged uid a root grader drops to
+    gid: int | None = None
+    seccomp: bool = False  # whether a seccomp program is installed by bwrap
+
+
+@dataclass
+class _Worker:
+    mode: str
+    memory_mb: int
+    cgroup: cgroups.Cgroup | None
+    watchdog: Watchdog
+    token: str
+    inner: list[tuple[int, float]] = field(default_factory=list)  # (pid, start time) of the sandbox's pid 1
+    killed: str | None = None
+
+
+_workers: weakref.WeakKeyDictionary[subprocess.Popen, _Worker] = weakref.WeakKeyDictionary()
+
+# -- mode ----------------------------------------------------------------------------
+
+
+def _setting() -> str:
+    value = os.environ.get(MODE_VARIABLE, "auto").strip().lower() or "auto"
+    if value not in ("auto", "bwrap", "none"):
+        raise GradingError(f"{MODE_VARIABLE} must be auto, bwrap or none, not {value!r}")
+    return value
+
+
 def sandbox_mode() -> str:
-    """``"bwrap"`` when bubblewrap works here, else ``"none"``."""
+    """``"bwrap"`` when bubblewrap works here (and is not turned off), else ``"none"``."""
+    setting = _setting()
+    if setting == "none":
+        return "none"
+    if probe().works:
+        return "bwrap"
+    if setting == "bwrap":
+        raise SandboxUnavailable(f"{MODE_VARIABLE}=bwrap but bubblewrap does not work here: {probe().detail}")
     return "none"
 
 
+def sandbox_notice() -> str | None:
+    """The one line the CLI prints when submissions will run without a sandbox."""
+    if sandbox_mode() == "bwrap":
+        return None
+    if _setting() == "none":
+        return f"the sandbox is turned off ({MODE_VARIABLE}=none): submissions run without a sandbox"
+    return f"bubblewrap is not available here ({probe().detail}): submissions run without a sandbox"
+
+
+def require_sandbox() -> None:
+    """Raise :class:`SandboxUnavailable` unless workers will run under bubblewrap."""
+    if sandbox_mode() != "bwrap":
+        reason = f"{MODE_VARIABLE}=none" if _setting() == "none" else probe().detail
+        raise SandboxUnavailable(f"a sandbox is required but bubblewrap cannot be used here ({reason})")
+
+
+@functools.cache
+def probe() -> Probe:
+    """Run a real ``python`` under bwrap with the flags workers get (once per process)."""
+    if not sys.platform.startswith("linux"):
+        return Probe(False, f"bubblewrap needs Linux, this is {sys.platform}")
+    bwrap = shutil.which("bwrap")
+    if bwrap is None:
+        return Probe(False, "bwrap not found; install the bubblewrap package")
+    try:
+        help_text = subprocess.run([bwrap, "--help"], capture_output=True, text=True, timeout=10).stdout
+        version = subprocess.run([bwrap, "--version"], capture_output=True, text=True, timeout=10).stdout.strip()
+    except (OSError, subprocess.SubprocessError) as e:
+        return Probe(False, f"bwrap cannot be run: {e}")
+    wanted = [f for f in ("--disable-userns", "--unshare-cgroup-try", "--size") if f in help_text]
+    uid, gid = _sandbox_ids() if os.geteuid() == 0 else (None, None)
+    seccomp = "--seccomp" in help_text and _seccomp_program() is not None
+    detail = "unknown error"
+    # Try with every hardening flag first, then without those an older kernel may refuse.
+    for flags in (tuple(wanted), tuple(f for f in wanted if f != "--disable-userns")):
+        for use_seccomp in ((True, False) if seccomp else (False,)):
+            candidate = Probe(True, version, bwrap, flags, uid, gid, use_seccomp)
+            ok, detail = _try(candidate)
+            if ok:
+                return candidate
+    return Probe(False, detail)
+
+
+def _try(candidate: Probe) -> tuple[bool, str]:
+    with tempfile.TemporaryDirectory(prefix="grade-probe-") as tmp:
+        os.chmod(tmp, 0o755)
+        scratch = Path(tmp) / "work"
+        scratch.mkdir()
+        spec = WorkerSpec(argv=[sys.executable, "-S", "-c", "import os; print('uid', os.getuid())"],
+                          submission_dir=Path(tmp), scratch_dir=scratch, memory_mb=256, scratch_mb=16)
+        proc = None
+        try:
+            proc = _start_bwrap(spec, candidate, use_cgroup=False)
+            out, _ = proc.communicate(timeout=SETUP_TIMEOUT)
+        except (OSError, subprocess.SubprocessError) as e:
+            return False, str(e)
+        finally:
+            if proc is not None:
+                stop_worker(proc)
+                proc.stdout.close()
+        text = out.decode("utf-8", "replace").strip()
+        if proc.returncode == 0 and "uid" in text:
+            return True, ""
+        lines = [line for line in text.splitlines() if line.strip()]
+        return False, (lines[-1] if lines else f"exit code {proc.returncode}")[:200]
+
+
+def _sandbox_ids() -> tuple[int, int]:
+    """The uid/gid a root grader drops to: ``grade-sandbox`` (created if missing), else nobody."""
+    for attempt in range(2):
+        try:
+            entry = pwd.getpwnam(SANDBOX_USER)
+            return entry.pw_uid, entry.pw_gid
+        except KeyError:
+            pass
+        if attempt == 0 and shutil.which("useradd"):
+            subprocess.run(["useradd", "--system", "--user-group", "--no-create-home", "--home-dir", "/nonexistent",
+                            "--shell", "/usr/sbin/nologin", "--comment", "autograder sandbox", SANDBOX_USER],
+                           capture_output=True, timeout=30)
+    return NOBODY, NOBODY
+
+
+def _seccomp_program() -> bytes | None:
+    from autograder.worker.seccomp import compiled_filter
+
+    return compiled_filter()
+
+
+# -- start and stop ----------------------------------------------------------------
+
+
 def start_worker(spec: WorkerSpec) -> subprocess.Popen:
-    """Start the worker in its own session so everything it starts can be killed."""
-    env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "HOME": str(spec.scratch_dir), **spec.env}
-    return subprocess.Popen(
-        spec.argv,
-        cwd=spec.scratch_dir,
-        env=env,
-        stdin=subprocess.DEVNULL,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        pass_fds=spec.pass_fds,
-        start_new_session=True,
-    )
+    """Start the worker sandboxed (or plainly, see :func:`sandbox_mode`) with its limits."""
+    if sandbox_mode() == "bwrap":
+        return _start_bwrap(spec, probe(), use_cgroup=True)
+    return _start_plain(spec)
 
 
 def stop_worker(proc: subprocess.Popen) -> None:
-    """Kill the worker and every process in its session; reap it."""
-    if proc.poll() is None:
-        try:
-            os.killpg(proc.pid, signal.SIGKILL)
-        except ProcessLookupError:
-            pass
+    """Kill the worker and everything it started (daemons included); reap it; clean up."""
+    worker = _workers.get(proc)
+    if worker is not None:
+        worker.watchdog.stop()
+        # Kill from the inside out so every process is reaped by its own parent:
+        # the sandbox's pid 1 takes its whole pid namespace along, then bwrap exits.
+        for pid, started in worker.inner:
+            _kill_if_same(pid, started)
+        if worker.cgroup is not None:
+            worker.cgroup.kill()
+        if worker.inner or worker.cgroup is not None:
+            try:
+                proc.wait(timeout=1)
+            except subprocess.TimeoutExpired:
+                pass
+    try:
+        os.killpg(proc.pid, signal.SIGKILL)
+    except (ProcessLookupError, PermissionError):
+        pass
+    if worker is not None and worker.mode == "none":
+        kill_tagged(TOKEN_VARIABLE, worker.token)
     try:
         proc.wait(timeout=5)
     except subprocess.TimeoutExpired:  # pragma: no cover - a zombie that will not die
         pass
+    if worker is not None and worker.cgroup is not None:
+        worker.killed = killed_reason(proc)
+        worker.cgroup.kill()
+        worker.cgroup.remove()
+        worker.cgroup = None
+
+
+def killed_reason(proc: subprocess.Popen) -> str | None:
+    """Why the sandbox killed this worker ("memory limit 1024 MB exceeded"), or None."""
+    worker = _workers.get(proc)
+    if worker is None:
+        return None
+    if worker.killed is None and worker.watchdog.reason is not None:
+        worker.killed = worker.watchdog.reason
+    if worker.killed is None and worker.cgroup is not None and worker.cgroup.oom_killed():
+        worker.killed = f"memory limit {worker.memory_mb} MB exceeded"
+    return worker.killed
+
+
+def _base_env(spec: WorkerSpec, token: str) -> dict[str, str]:
+    return {"PATH": "/usr/local/bin:/usr/bin:/bin", "HOME": str(spec.scratch_dir), "LANG": "C.UTF-8",
+            TOKEN_VARIABLE: token, **spec.env}
+
+
+def _start_plain(spec: WorkerSpec) -> subprocess.Popen:
+    token = uuid.uuid4().hex
+    env = {**_base_env(spec, token), "PATH": os.environ.get("PATH", "/usr/bin:/bin")}
+    group = cgroups.create(memory_bytes=spec.memory_mb << 20, max_pids=spec.max_processes)
+    gate_r, gate_w = os.pipe() if group is not None else (-1, -1)
+    # RLIMIT_NPROC outside a user namespace counts every process of this user: only a backstop.
+    nproc = _user_tasks() + spec.max_processes if group is None or group.pids is None else 0
+    prlimit = shutil.which("prlimit")
+    if group is None and prlimit:  # nothing to wait for: the quicker util-linux tool sets the limits
+        argv = [prlimit, "--core=0", f"--fsize={spec.scratch_mb << 20}", *([f"--nproc={nproc}"] if nproc else []),
+                "--", *spec.argv]
+    else:
+        argv = [sys.executable, "-S", "-I", "-c", bwrap.LAUNCHER, str(gate_r), str(nproc), str(spec.scratch_mb << 20),
+                "--", *spec.argv]
+    fds = tuple(spec.pass_fds) + ((gate_r,) if gate_r >= 0 else ())
+    try:
+        proc = subprocess.Popen(argv, cwd=spec.scratch_dir, env=env, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                                stderr=subprocess.STDOUT, pass_fds=fds, start_new_session=True)
+    except BaseException:
+        _close(gate_r, gate_w)
+        if group is not None:
+            group.remove(wait=0)
+        raise
+    if group is not None:
+        os.close(gate_r)
+        try:
+            group.add(proc.pid)
+        except OSError:
+            group.remove(wait=0)
+            group = None
+        finally:
+            os.write(gate_w, b"1")
+            os.close(gate_w)
+    _watch(proc, spec, "none", group, token)
+    return proc
+
+
+def _start_bwrap(spec: WorkerSpec, found: Probe, *, use_cgroup: bool) -> subprocess.Popen:
+    token = uuid.uuid4().hex
+    uid = found.uid if found.uid is not None else os.getuid()
+    gid = found.gid if found.gid is not None else os.getgid()
+    if found.uid is not None:
+        # The scratch folder must be the sandbox user's. A submission folder that holds it is
+        # the engine's per-run copy: give it away too (it is mounted read-only all the same),
+        # so a restrictive umask of the grader does not lock the worker out of its own job.
+        inside = Path(spec.scratch_dir).resolve().is_relative_to(Path(spec.submission_dir).resolve())
+        _chown_tree(spec.submission_dir if inside else spec.scratch_dir, uid, gid)
+    info_r, info_w = os.pipe()
+    gate_r, gate_w = os.pipe()
+    data_fds = [_memfd("passwd", bwrap.passwd(uid, gid, spec.scratch_dir)), _memfd("group", bwrap.group(gid))]
+    program = _seccomp_program() if found.seccomp else None
+    if program is not None:
+        data_fds.append(_memfd("seccomp", program))
+    inner = bwrap.sandbox_args(spec, found, data_fds, program is not None)
+    inner += ["--info-fd", str(info_w), "--block-fd", str(gate_r), "--", *bwrap.limiter(spec), *spec.argv]
+    argv = bwrap.staged(inner, found, uid, gid) if found.uid is not None else [found.bwrap, *inner]
+    env = {**_base_env(spec, token), "PYTHONPATH": str(bwrap.PACKAGE_ROOT)}
+    fds = tuple(spec.pass_fds) + (info_w, gate_r, *data_fds)
+    try:
+        proc = subprocess.Popen(argv, cwd=spec.scratch_dir, env=env, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                                stderr=subprocess.STDOUT, pass_fds=fds, start_new_session=True)
+    finally:
+        _close(info_w, gate_r, *data_fds)
+    group, inner = None, []
+    try:
+        child = _read_child_pid(info_r)
+        inner = _identify(child)
+        if use_cgroup and inner:
+            group = cgroups.create(memory_bytes=spec.memory_mb << 20, max_pids=spec.max_processes)
+            if group is not None:
+                try:
+                    for pid, _ in inner:
+                        group.add(pid)
+                except OSError:
+                    group.remove(wait=0)
+                    group = None
+    finally:
+        os.write(gate_w, b"1")  # the sandbox starts only now, inside its cgroup
+        _close(info_r, gate_w)
+    _watch(proc, spec, "bwrap", group, token).inner = inner
+    return proc
+
+
+def _identify(child: int | None) -> list[tuple[int, float]]:
+    """(pid, start time) of the sandbox's pid 1, whose death ends its whole pid namespace."""
+    if child is None:
+        return []
+    try:
+        return [(child, psutil.Process(child).create_time())]
+    except psutil.Error:
+        return []
+
+
+def _kill_if_same(pid: int, started: float) -> None:
+    try:
+        p = psutil.Process(pid)
+        if p.create_time() == started:
+            p.kill()
+    except psutil.Error:
+        pass
+
+
+def _watch(proc: subprocess.Popen, spec: WorkerSpec, mode: str, group: cgroups.Cgroup | None, token: str) -> _Worker:
+    watchdog = Watchdog(proc, memory_bytes=None if group and group.memory else spec.memory_mb << 20,
+                        max_processes=None if group and group.pids else (spec.max_processes if mode == "none" else None),
+                        scratch=spec.scratch_dir, scratch_bytes=spec.scratch_mb << 20)
+    worker = _workers[proc] = _Worker(mode, spec.memory_mb, group, watchdog, token)
+    watchdog.start()
+    return worker
+
+
+# -- the bwrap command line --------------------------------------------------------
+
+
+def _memfd(name: str, data: bytes) -> int:
+    fd = os.memfd_create(f"grade-{name}", 0)
+    os.write(fd, data)
+    os.lseek(fd, 0, os.SEEK_SET)
+    return fd
+
+
+def _read_child_pid(fd: int) -> int | None:
+    """bwrap writes ``{"child-pid": N, ...}`` once the sandbox process exists."""
+    data = b""
+    while True:
+        ready, _, _ = select.select([fd], [], [], SETUP_TIMEOUT)
+        if not ready:
+            return None
+        chunk = os.read(fd, 4096)
+        if not chunk:
+            break
+        data += chunk
+        if data.rstrip().endswith(b"}"):
+            break
+    try:
+        return int(json.loads(data)["child-pid"])
+    except (ValueError, KeyError, TypeError):
+        return None
+
+
+def _chown_tree(root: Path, uid: int, gid: int) -> None:
+    os.chown(root, uid, gid)
+    for folder, dirs, files in os.walk(root):
+        for name in dirs + files:
+            os.chown(os.path.join(folder, name), uid, gid, follow_symlinks=False)
+
+
+def _user_tasks() -> int:
+    try:
+        me = os.getuid()
+        return sum(p.info["num_threads"] or 1 for p in psutil.process_iter(["uids", "num_threads"])
+                   if p.info["uids"] and p.info["uids"].real == me)
+    except (psutil.Error, OSError):
+        return 4096
+
+
+def _close(*fds: int) -> None:
+    for fd in fds:
+        if fd >= 0:
+            try:
+                os.close(fd)
+            except OSError:
+                pass

@@ -53,6 +53,8 @@ def student_id_of(path: Path) -> str:
 def load_submission(path: Path, *, student_id: str | None = None) -> Submission:
     """Read a submission and check it can be run; raise SubmissionError if not."""
     path = Path(path)
+    if path.is_symlink():
+        raise SubmissionError(f"{path}: is a symbolic link; submit the file itself")
     if not path.exists():
         raise SubmissionError(f"{path}: no such file or folder")
     sid = student_id or student_id_of(path)
@@ -64,7 +66,7 @@ def load_submission(path: Path, *, student_id: str | None = None) -> Submission:
         if path.suffix not in CODE_SUFFIXES:
             raise SubmissionError(f"{path}: not a notebook (.ipynb) or module (.py)")
         root, files = path.parent, []
-    data = path.read_bytes()
+    data = _read_no_follow(path)
     if path.suffix == ".ipynb":
         cells = read_notebook_cells(path, data)
         if not any(c["source"].strip() for c in cells):
@@ -79,8 +81,19 @@ def load_submission(path: Path, *, student_id: str | None = None) -> Submission:
     return Submission(sid, path, root, "module", digest, [], files)
 
 
+def _read_no_follow(path: Path) -> bytes:
+    """Read a file, refusing a symbolic link swapped in after it was found."""
+    try:
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0))
+    except OSError as e:
+        raise SubmissionError(f"{path}: cannot be read ({e.strerror})") from e
+    with os.fdopen(fd, "rb") as f:
+        return f.read()
+
+
 def _code_file_in(folder: Path) -> Path:
-    candidates = sorted(p for p in folder.iterdir() if p.suffix in CODE_SUFFIXES and p.is_file() and not p.name.startswith("."))
+    candidates = sorted(p for p in folder.iterdir()
+                        if p.suffix in CODE_SUFFIXES and p.is_file() and not p.is_symlink() and not p.name.startswith("."))
     notebooks = [p for p in candidates if p.suffix == ".ipynb"]
     if len(notebooks) == 1:
         return notebooks[0]

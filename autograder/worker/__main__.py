@@ -11,6 +11,7 @@ import argparse
 import json
 import os
 import random
+import sys
 import time
 
 
@@ -52,6 +53,9 @@ def main() -> None:
     else:
         seccomp = apply_seccomp()
 
+    # Like a notebook server started in the submission's folder: its own modules import,
+    # but after the standard library and installed packages (the worker runs with -P).
+    sys.path.append(os.getcwd())
     request, _ = protocol.read_frame(args.rpc_in)  # {"op": "run"}
     report: dict = {"cell_errors": [], "cell_outputs": []}
     if job["mode"] == "notebook":

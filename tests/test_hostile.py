@@ -1,0 +1,441 @@
+"""The hostile-submission corpus, graded in one batch against 01_logic_gates.
+
+Each hostile submission (``tests/hostile/*.py`` and the folders and notebooks
+built below) is graded in the same batch as the reference solution and an
+honest wrong submission. Expected: each gets the grade its real behaviour
+earns with an honest status, the reference solution is graded exactly as when
+alone, the batch finishes, and nothing is left behind (processes, files,
+cgroups). Attacks that only a sandbox can stop run where bwrap works.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import socket
+import sqlite3
+import textwrap
+import threading
+import time
+import uuid
+from dataclasses import dataclass
+from pathlib import Path
+
+import nbformat
+import psutil
+import pytest
+from nbformat.v4 import new_code_cell, new_notebook, new_output
+
+from autograder import cgroups, sandbox
+from autograder.batch import run_batch
+from autograder.course import Assignment
+from autograder.grading import GradeOptions, grade_submission
+
+REPO = Path(__file__).resolve().parent.parent
+HOSTILE = Path(__file__).resolve().parent / "hostile"
+ASSIGNMENT = "01_logic_gates"
+RUBRIC = REPO / "rubrics" / ASSIGNMENT
+SOLUTION = REPO / "solutions" / ASSIGNMENT / f"{ASSIGNMENT}.py"
+DATA = REPO.parent / "shared" / "data"
+MODE = sandbox.sandbox_mode()
+SANDBOXED = MODE == "bwrap"
+LIMITS = {"call_timeout": 2, "timeout": 20, "memory_mb": 256, "max_processes": 32, "output_kb": 64}
+MARKER_SPLIT = "# ---- solution ----"
+WRONG = textwrap.dedent('''
+    def _nothing(*args, **kwargs):
+        raise RuntimeError("the attack did not work")
+
+
+    AND = OR = NAND = XOR = perceptron = mlp_xor = heaviside = sigmoid = _nothing
+''')
+# Honest twins of the lying submissions: the same real data, without the lies.
+TWINS = {
+    "twin_opaque": textwrap.dedent('''
+        class Opaque:
+            pass
+
+
+        def _opaque(*args, **kwargs):
+            return Opaque()
+
+
+        AND = OR = NAND = XOR = perceptron = mlp_xor = heaviside = sigmoid = _opaque
+    '''),
+    "twin_minus_seven": textwrap.dedent('''
+        import numpy as np
+
+
+        class Opaque:
+            pass
+
+
+        def _minus_seven(*args, **kwargs):
+            return np.array(-7)
+
+
+        def _opaque(*args, **kwargs):
+            return Opaque()
+
+
+        AND = OR = NAND = _minus_seven
+        XOR = perceptron = mlp_xor = heaviside = sigmoid = _opaque
+    '''),
+}
+
+pytestmark = [
+    pytest.mark.slow,
+    pytest.mark.skipif(not (RUBRIC / "rubric.toml").exists() or not SOLUTION.exists(),
+                       reason=f"the {ASSIGNMENT} rubric and solution are not in the repository yet"),
+]
+
+
+@dataclass(frozen=True)
+class Case:
+    """One hostile submission and what it must get.
+
+    expect: "good" (every check as the reference solution), "wrong" (as the honest
+    wrong submission), "twin_*" (as that honest twin: the same data, no lies), "zero" (no points), "xor" (as the solution, except checks
+    that need XOR, which get nothing), "good or timeout" (as the solution, or every
+    check timed out when the machine is too slow for the budget), "any" (either
+    good or zero: only its status and the rest of the batch matter).
+    """
+
+    name: str
+    expect: str
+    status: tuple[str, ...] = ("graded",)  # acceptable statuses (prefixes, for "error: ...")
+    sandbox_only: str = ""  # why it needs the sandbox (it would succeed, or harm the machine, without)
+
+
+ERROR, TIMEOUT, ANY = ("error",), ("timeout",), ("graded", "timeout", "error")
+CASES = [
+    Case("steal_rubric_by_path", "wrong", sandbox_only="reads files the grader can read"),
+    Case("steal_by_search", "wrong", sandbox_only="reads files the grader can read"),
+    Case("steal_labels", "wrong", sandbox_only="reads files the grader can read"),
+    Case("symlinks", "wrong", sandbox_only="follows links to files the grader can read"),
+    Case("symlink_module", "zero", ERROR, sandbox_only="the worker would read the linked solution"),
+    Case("symlink_notebook", "zero", ERROR),
+    Case("sockets", "wrong", sandbox_only="the network is reachable without it"),
+    Case("write_grades", "good", sandbox_only="would overwrite the batch's own files"),
+    Case("write_outside_scratch", "good", sandbox_only="would write into the repository"),
+    Case("monkeypatch", "wrong", ERROR),  # patching isinstance breaks the worker itself
+    Case("always_equal", "twin_opaque"),
+    Case("lying_array", "twin_minus_seven"),
+    Case("huge_values", "wrong", ANY),  # refused, or killed at the memory limit, or out of time
+    Case("forge_protocol", "wrong", ERROR),  # forged frames desynchronise the channel: an error, never points
+    Case("conftest_shipped", "wrong"),
+    Case("shadow_worker", "any", ANY),  # its autograder/ folder may replace the worker: its own loss
+    Case("exit_at_import", "zero", ERROR),
+    Case("os_exit_at_import", "zero", ERROR),
+    Case("exit_in_call", "xor"),
+    Case("kill_parent", "good", sandbox_only="signals the grader and every process of its user"),
+    Case("signal_tricks", "xor", ("graded", "timeout")),
+    Case("fork_bomb", "zero", TIMEOUT, sandbox_only="a fork bomb needs a process limit that holds"),
+    Case("memory_bomb", "zero", ("error: memory limit 256 MB exceeded",)),
+    Case("loop_in_cell", "zero", TIMEOUT),
+    Case("loop_in_function", "xor", ("graded", "timeout")),
+    Case("daemon", "good"),
+    # ~0.75 ms a cell in the worker: 7.5 s on an idle 2-core machine, past the budget on a loaded one
+    Case("notebook_10000_cells", "good or timeout", ("graded", "timeout")),
+    Case("notebook_50mb_output", "good"),
+    Case("print_50mb", "good"),
+]
+ACTIVE = [c for c in CASES if SANDBOXED or not c.sandbox_only]
+
+
+class Listener:
+    """A TCP and UDP listener on 127.0.0.1 that records everything it receives."""
+
+    def __init__(self) -> None:
+        self.tcp = socket.create_server(("127.0.0.1", 0))
+        self.port = self.tcp.getsockname()[1]
+        self.udp = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        self.udp.bind(("127.0.0.1", self.port))
+        self.received: list[bytes] = []
+        self.tcp.settimeout(0.2)
+        self.udp.settimeout(0.2)
+        self._done = threading.Event()
+        self._thread = threading.Thread(target=self._serve, daemon=True)
+        self._thread.start()
+
+    def _serve(self) -> None:
+        while not self._done.is_set():
+            try:
+                conn, _ = self.tcp.accept()
+                with conn:
+                    conn.settimeout(1)
+                    self.received.append(b"tcp:" + conn.recv(1000))
+            except OSError:
+                pass
+            try:
+                self.received.append(b"udp:" + self.udp.recv(1000))
+            except OSError:
+                pass
+
+    def close(self) -> None:
+        self._done.set()
+        self._thread.join(timeout=5)
+        self.tcp.close()
+        self.udp.close()
+
+
+@dataclass
+class Corpus:
+    results: dict[str, dict]
+    alone: dict[str, dict]
+    course: Path
+    subs: Path
+    out: Path
+    marker: str
+    listener: Listener
+    started_cgroups: set[Path]
+    seconds: float
+
+
+def make_course(root: Path) -> Path:
+    """A copy of the course's rubric with small limits, so hostile code is stopped quickly."""
+    rubric = root / "rubrics" / ASSIGNMENT
+    shutil.copytree(RUBRIC, rubric, ignore=shutil.ignore_patterns("__pycache__", "mutants"))
+    text, kept, skipping = (rubric / "rubric.toml").read_text(encoding="utf-8"), [], False
+    for line in text.splitlines():
+        if line.strip().startswith("["):
+            skipping = line.strip() == "[limits]"
+        if not skipping:
+            kept.append(line)
+    kept += ["", "[limits]", *(f"{k} = {v}" for k, v in LIMITS.items())]
+    (rubric / "rubric.toml").write_text("\n".join(kept) + "\n", encoding="utf-8")
+    (root / "assignments" / ASSIGNMENT).mkdir(parents=True)
+    reference = root / "solutions" / ASSIGNMENT
+    reference.mkdir(parents=True)
+    shutil.copy(SOLUTION, reference / SOLUTION.name)
+    notebook(reference / f"{ASSIGNMENT}.ipynb", SOLUTION.read_text(encoding="utf-8"))
+    (root / "pyproject.toml").write_text("", encoding="utf-8")
+    return root
+
+
+def notebook(path: Path, *sources: str, outputs: dict[int, list] | None = None) -> Path:
+    cells = [new_code_cell(s) for s in sources]
+    for index, cell_outputs in (outputs or {}).items():
+        cells[index].outputs = cell_outputs
+    nbformat.write(new_notebook(cells=cells), path)
+    return path
+
+
+def compose(source: str, solution: str, values: dict[str, str]) -> str:
+    """A hostile file with its placeholders filled and the solution or wrong functions inserted."""
+    for key, value in values.items():
+        source = source.replace(key, value)
+    footer = (f"\nif globals().get('ANSWER_OK'):\n    exec(compile({solution!r}, 'solution', 'exec'), globals())\n"
+              f"else:\n{textwrap.indent(WRONG, '    ')}\n")
+    before, _, after = source.partition(MARKER_SPLIT)
+    return before + footer + after
+
+
+def build_submissions(subs: Path, course: Path, values: dict[str, str]) -> None:
+    solution = SOLUTION.read_text(encoding="utf-8")
+    (subs / "good.py").write_text(solution, encoding="utf-8")
+    (subs / "wrong.py").write_text(compose("ANSWER_OK = False\n", solution, values), encoding="utf-8")
+    for name, source in TWINS.items():
+        (subs / f"{name}.py").write_text(source, encoding="utf-8")
+    for path in sorted(HOSTILE.glob("*.py")):
+        (subs / path.name).write_text(compose(path.read_text(encoding="utf-8"), solution, values), encoding="utf-8")
+    checks = sorted((course / "rubrics" / ASSIGNMENT).glob("test_*.py"))
+
+    links = subs / "symlinks"
+    links.mkdir()
+    (links / "shadow.txt").symlink_to("/etc/shadow")
+    (links / "checks.txt").symlink_to(checks[0])
+    (links / "solution.txt").symlink_to(SOLUTION)
+    (links / "answer.py").write_text(compose(textwrap.dedent("""
+        stolen = ""
+        for name in ("shadow.txt", "checks.txt", "solution.txt"):
+            try:
+                stolen += open(name).read()
+            except OSError as e:
+                print("could not read", name, type(e).__name__)
+        ANSWER_OK = bool(stolen)
+    """), solution, values), encoding="utf-8")
+    (subs / "symlink_module").mkdir()
+    (subs / "symlink_module" / f"{ASSIGNMENT}.py").symlink_to(SOLUTION)
+    (subs / "symlink_notebook").mkdir()
+    (subs / "symlink_notebook" / f"{ASSIGNMENT}.ipynb").symlink_to(course / "solutions" / ASSIGNMENT / f"{ASSIGNMENT}.ipynb")
+
+    shipped = subs / "conftest_shipped"
+    shipped.mkdir()
+    notebook(shipped / "answer.ipynb", WRONG)
+    (shipped / "conftest.py").write_text(textwrap.dedent("""
+        import pytest
+
+        @pytest.hookimpl(hookwrapper=True)
+        def pytest_runtest_makereport(item, call):
+            outcome = yield
+            report = outcome.get_result()
+            report.outcome = "passed"
+
+        def pytest_collection_modifyitems(items):
+            for item in items:
+                item.obj = lambda *a, **k: None
+    """), encoding="utf-8")
+    (shipped / "pytest.ini").write_text("[pytest]\naddopts = -p no:autograder --continue-on-collection-errors\n")
+    (shipped / "sitecustomize.py").write_text("import builtins\nbuiltins.AND = lambda a, b: a and b\nprint('sitecustomize ran')\n")
+    (shipped / "usercustomize.py").write_text("print('usercustomize ran')\n")
+
+    shadow = subs / "shadow_worker"
+    (shadow / "autograder" / "worker").mkdir(parents=True)
+    notebook(shadow / "answer.ipynb", solution)
+    (shadow / "autograder" / "__init__.py").write_text("print('fake autograder package')\n")
+    (shadow / "autograder" / "worker" / "__init__.py").write_text("")
+    (shadow / "autograder" / "worker" / "__main__.py").write_text("print('hijacked worker')\nraise SystemExit(0)\n")
+
+    notebook(subs / "loop_in_cell.ipynb", solution, "while True:\n    pass\n", "print('never reached')")
+    notebook(subs / "notebook_10000_cells.ipynb", solution, *(f"x = {i}" for i in range(9999)))
+    big = new_output("stream", name="stdout", text="y" * (50 << 20))
+    notebook(subs / "notebook_50mb_output.ipynb", solution, outputs={0: [big]})
+
+
+def rows_by_student(csv_path: Path) -> dict[str, dict]:
+    import pandas as pd
+
+    frame = pd.read_csv(csv_path, dtype={"student_id": str})
+    return {row["student_id"]: row for row in frame.to_dict("records")}
+
+
+@pytest.fixture(scope="module")
+def corpus(tmp_path_factory: pytest.TempPathFactory) -> Corpus:
+    root = tmp_path_factory.mktemp("hostile")
+    course = make_course(root / "course")
+    subs, out = root / "subs", root / "out"
+    subs.mkdir()
+    out.mkdir()
+    listener = Listener()
+    marker = f"hostile-{uuid.uuid4().hex[:12]}"
+    values = {"__REPO__": str(REPO), "__COURSE__": str(course), "__OUT__": str(out), "__SUBS__": str(subs),
+              "__DATA__": str(DATA), "__PORT__": str(listener.port), "__MARKER__": marker}
+    build_submissions(subs, course, values)
+    for case in CASES:
+        if case not in ACTIVE:
+            for path in subs.glob(f"{case.name}*"):
+                shutil.rmtree(path) if path.is_dir() and not path.is_symlink() else path.unlink()
+    assignment = Assignment(ASSIGNMENT, course)
+    before = _cgroup_dirs()
+    started = time.monotonic()
+    summary = run_batch(subs, assignment, out / "grades.csv", options=GradeOptions(), jobs=2)
+    seconds = time.monotonic() - started
+    results = {r.student_id: r.to_dict() for r in summary.results}
+    alone = {name: grade_submission(subs / f"{name}.py", assignment, GradeOptions()).to_dict() for name in ("good", "wrong")}
+    yield Corpus(results, alone, course, subs, out, marker, listener, before, seconds)
+    listener.close()
+
+
+def _cgroup_dirs() -> set[Path]:
+    where = cgroups.hierarchies()
+    parents = {p for p in (where.v2, where.memory and where.memory[0], where.pids and where.pids[0]) if p}
+    return {d for p in parents for d in p.glob(f"{cgroups.PREFIX}*")}
+
+
+def points(result: dict) -> dict[str, float]:
+    return {c["id"]: c["points"] for c in result["checks"]}
+
+
+def statuses(result: dict) -> dict[str, str]:
+    return {c["id"]: c["status"] for c in result["checks"]}
+
+
+# -- the batch as a whole ------------------------------------------------------------
+
+
+def test_batch_grades_everyone(corpus: Corpus) -> None:
+    expected = {"good", "wrong", *TWINS} | {c.name for c in ACTIVE}
+    assert set(corpus.results) == expected
+    rows = rows_by_student(corpus.out / "grades.csv")
+    assert set(rows) == expected
+    print(f"\n{len(expected)} submissions graded in {corpus.seconds:.1f} s ({MODE})")
+
+
+def test_reference_solution_is_graded_exactly_as_when_alone(corpus: Corpus) -> None:
+    good, alone = corpus.results["good"], corpus.alone["good"]
+    assert good["status"] == alone["status"] == "graded"
+    assert statuses(good) == statuses(alone)
+    assert points(good) == points(alone)
+    assert good["total"] == good["max"] > 0
+    assert corpus.results["wrong"]["total"] == corpus.alone["wrong"]["total"]
+    assert statuses(corpus.results["wrong"]) == statuses(corpus.alone["wrong"])
+
+
+@pytest.mark.parametrize("case", CASES, ids=[c.name for c in CASES])
+def test_each_hostile_submission_gets_what_it_earns(corpus: Corpus, case: Case) -> None:
+    if case not in ACTIVE:
+        pytest.skip(f"needs the sandbox ({case.sandbox_only}); {sandbox.sandbox_notice()}")
+    result = corpus.results[case.name]
+    good, wrong = corpus.results["good"], corpus.results["wrong"]
+    context = f"{case.name}: status {result['status']!r}, checks {statuses(result)}"
+    assert result["status"] == "graded" if case.status == ("graded",) else result["status"].startswith(case.status), context
+    timed_out = set(statuses(result).values()) == {"timeout"}
+    if case.expect == "good" or (case.expect == "good or timeout" and not timed_out):
+        assert points(result) == points(good), context
+    elif case.expect == "good or timeout":  # the run or the checks used up the whole budget
+        assert result["total"] == 0, context
+    elif case.expect == "wrong":
+        assert points(result) == points(wrong), context
+    elif case.expect.startswith("twin_"):
+        assert points(result) == points(corpus.results[case.expect]), context
+    elif case.expect == "zero":
+        assert result["total"] == 0, context
+    elif case.expect == "xor":  # XOR never answers; checks that do not need it still count
+        earned, full = points(result), points(good)
+        assert all(value == 0 for check, value in earned.items() if "xor" in check and "mlp" not in check), context
+        assert any(earned[c] == full[c] > 0 for c in earned if "xor" not in c), context
+        assert result["total"] < good["total"], context
+    else:
+        assert result["total"] in (0, good["total"]), context
+
+
+def test_no_network_traffic_reached_the_listener(corpus: Corpus) -> None:
+    assert corpus.listener.received == []
+
+
+def test_nothing_was_written_outside_the_workers(corpus: Corpus) -> None:
+    marker = corpus.marker
+    leftovers = [p for folder in (Path("/tmp"), REPO, corpus.subs, corpus.course / "rubrics", Path.home(),
+                                  Path("/var/tmp"), Path("/dev/shm"), corpus.out)
+                 for p in folder.glob(f"{marker}*")]
+    assert leftovers == []
+    rows = rows_by_student(corpus.out / "grades.csv")
+    assert rows["good"]["total"] == corpus.results["good"]["total"]
+    if "write_grades" in rows:
+        assert rows["write_grades"]["total"] == corpus.results["good"]["total"]
+    saved = json.loads((corpus.out / "results" / "good.json").read_text(encoding="utf-8"))
+    assert saved["total"] == corpus.results["good"]["total"]
+    db = sqlite3.connect(corpus.out / ".grade-journal.sqlite")
+    try:
+        assert db.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+        assert db.execute("SELECT COUNT(*) FROM results").fetchone()[0] == len(corpus.results)
+    finally:
+        db.close()
+
+
+def test_the_machine_is_left_clean(corpus: Corpus) -> None:
+    deadline = time.monotonic() + 5
+    while True:
+        alive = []
+        for p in psutil.process_iter(["cmdline", "status"]):
+            try:
+                if p.info["status"] != psutil.STATUS_ZOMBIE and any(corpus.marker in a for a in p.info["cmdline"] or []):
+                    alive.append(p.pid)
+            except psutil.Error:
+                continue
+        if not alive or time.monotonic() > deadline:
+            break
+        time.sleep(0.2)
+    assert alive == []
+    stale = [d for d in _cgroup_dirs() - corpus.started_cgroups if not cgroups._alive(int(d.name.split("-")[1]))]
+    assert stale == []
+
+
+def test_output_is_capped_with_a_notice(corpus: Corpus) -> None:
+    result = corpus.results["print_50mb"]
+    assert len(result["output"]) < 4 * LIMITS["output_kb"] * 1024
+    assert "truncated" in result["output"] or "not kept" in result["output"]
+
+
+def test_memory_bomb_status_names_the_limit(corpus: Corpus) -> None:
+    assert "memory limit 256 MB exceeded" in corpus.results["memory_bomb"]["status"]
