@@ -65,8 +65,13 @@ class StudentError(Exception):
 
     def __init__(self, what: str, ename: str, evalue: str, traceback: str = "") -> None:
         self.what, self.ename, self.evalue, self.traceback = what, ename, evalue, traceback
-        self.message = f"{what} raised {ename}: {evalue}"
-        self.message_ko = f"{what} 실행 중 {ename} 발생: {evalue}"
+        detail = f": {evalue}" if evalue else ""
+        self.message = f"{what} raised {ename}{detail}"
+        self.message_ko = f"{what} 실행 중 {ename} 발생{detail}"
+        if ename == "NotImplementedError":  # the template's stub: say so plainly, no traceback
+            self.traceback = ""
+            self.message = f"{what} raised NotImplementedError: the function is not written yet"
+            self.message_ko = f"{what}: 아직 구현되지 않은 함수입니다 (NotImplementedError)"
         super().__init__(self.message)
 
 

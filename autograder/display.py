@@ -55,7 +55,8 @@ def submission_report(result: SubmissionResult, lang: str) -> str:
         lines.append(f"  {words['status']}: {result.status}")
     for error in result.cell_errors:
         where = f"{words['cell']} {error['index']}" if error.get("index") is not None else "import"
-        lines.append(f"  {where}: {error['ename']}: {error['evalue']}".rstrip())
+        detail = f": {error['evalue']}" if error.get("evalue") else ""
+        lines.append(f"  {where}: {error['ename']}{detail}")
     for hint in result.hints:
         where = f"{words['cell']} {hint['cell']}, " if hint.get("cell") is not None else ""
         lines.append(f"  {words['hint']} ({where}line {hint['line']}): {hint['hint']}")
