@@ -22,3 +22,13 @@ def test_workflow_runs_grade_ci_with_junit():
     assert "RUNNER_TEMP/course" in install and "GRADE_COURSE" in install
     upload = next(s for s in steps if s.get("uses", "").startswith("actions/upload-artifact"))
     assert upload["if"] == "always()" and upload["with"]["path"] == "junit.xml"
+
+
+@pytest.mark.parametrize("name", ["01_logic_gates", "02_activations", "03_xor_mlp", "04_fashion_mnist"])
+def test_each_assignment_ships_the_workflow(name):
+    shipped = WORKFLOW.parent.parent / name / ".github" / "workflows" / "grade.yml"
+    text = shipped.read_text(encoding="utf-8")
+    template = WORKFLOW.read_text(encoding="utf-8")
+    if name in ("03_xor_mlp", "04_fashion_mnist"):  # the Keras assignments install TensorFlow by default
+        template = template.replace("GRADE_EXTRAS: ${{ vars.GRADE_EXTRAS }}", "GRADE_EXTRAS: ${{ vars.GRADE_EXTRAS || 'keras' }}")
+    assert text == template
