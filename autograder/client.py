@@ -89,7 +89,7 @@ class WorkerSession:
         argv = [sys.executable, *_SAFE_PATH, "-m", "autograder.worker",
                 "--rpc-in", str(to_worker), "--rpc-out", str(from_worker), "--job", str(job_file)]
         spec = sandbox.WorkerSpec(
-            argv=argv, submission_dir=scratch, scratch_dir=work, env={**_thread_env(self.threads), **self.env},
+            argv=argv, submission_dir=scratch, scratch_dir=work, env={**_thread_env(self.threads), **self._keras_env(work)},
             ro_paths=self.ro_paths, pass_fds=(to_worker, from_worker), memory_mb=self.limits.memory_mb,
             max_processes=self.limits.max_processes, scratch_mb=self.limits.scratch_mb,
         )
@@ -97,6 +97,15 @@ class WorkerSession:
         os.close(to_worker)
         os.close(from_worker)
         self._drain = OutputDrain(self.proc.stdout, self.limits.output_kb * 1024)
+
+    def _keras_env(self, work: Path) -> dict[str, str]:
+        """Keras only uses a KERAS_HOME it may write to: link the read-only data into a writable one."""
+        if "KERAS_HOME" not in self.env:
+            return self.env
+        from autograder.datasets import link_keras_home
+
+        home = link_keras_home(Path(self.env["KERAS_HOME"]), work / ".keras")
+        return {**self.env, "KERAS_HOME": str(home)}
 
     def load(self) -> dict[str, Any]:
         """Run the student's code once; return the worker's report. Raise if impossible."""

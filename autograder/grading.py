@@ -65,7 +65,8 @@ def grade_submission(path: Path, assignment: Assignment, options: GradeOptions |
                             run_code=model_file is None)
     try:
         session.start()
-        plugin = GradingPlugin(session, rubric, "hidden" if options.suite == "hidden" else "public")
+        plugin = GradingPlugin(session, rubric, "hidden" if options.suite == "hidden" else "public",
+                               data_dir=options.data_dir)
         _run_pytest(rubric, plugin)
         checks = plugin.results()
         status = _status(session)

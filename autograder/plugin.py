@@ -9,6 +9,7 @@ classifies into a check status.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -62,6 +63,7 @@ class GradingPlugin:
     outcomes: dict[str, list[Outcome]] = field(default_factory=dict)
     metrics: dict[str, float] = field(default_factory=dict)
     collection_errors: list[str] = field(default_factory=list)
+    data_dir: Path | None = None  # the data set's folder, as given to grade (--data-dir)
 
     @pytest.fixture(scope="session")
     def submission(self) -> SubmissionProxy:
@@ -70,6 +72,15 @@ class GradingPlugin:
     @pytest.fixture(name="rubric", scope="session")
     def rubric_fixture(self) -> Rubric:
         return self.rubric
+
+    @pytest.fixture(name="data_dir", scope="session")
+    def data_dir_fixture(self) -> Path | None:
+        """The folder of the assignment's data set on the trusted side (Fashion-MNIST: the four .gz files)."""
+        if self.rubric.params.get("dataset") != "fashion-mnist":
+            return None
+        from autograder import datasets
+
+        return datasets.find_fashion_mnist(self.data_dir)
 
     @pytest.fixture
     def credit(self) -> Credit:
