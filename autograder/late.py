@@ -26,6 +26,7 @@ from typing import Any
 
 import pandas as pd
 
+from autograder.exports.files import read_text_csv
 from autograder.errors import RubricError, SubmissionError
 from autograder.submissions import IGNORED, find_submissions, student_id_of
 
@@ -185,12 +186,8 @@ def submission_times(subs_dir: Path, manifest: Path | None = None) -> dict[str, 
 
 
 def _read_manifest(path: Path) -> dict[str, str]:
-    try:
-        table = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig")
-    except FileNotFoundError:
-        raise SubmissionError(f"{path}: no such manifest file") from None
-    except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as e:
-        raise SubmissionError(f"{path}: not a readable CSV manifest ({str(e).splitlines()[0]})") from e
+    table = read_text_csv(path, missing="no such manifest file", unreadable="not a readable CSV manifest",
+                          error=SubmissionError)
     for column in ("student_id", "submitted_at"):
         if column not in table.columns:
             raise SubmissionError(f"{path}: no {column} column (columns: {', '.join(table.columns)})")

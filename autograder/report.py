@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from autograder.exports.files import ExportError, check_output_path, write_atomic
+from autograder.exports.files import ExportError, check_output_path, read_text_csv, write_atomic
 from autograder.exports.grades import REQUIRED, check_columns, late_columns_present, metric_columns, read_grades
 
 SLOWEST = 10
@@ -99,12 +99,7 @@ def _load_results(folder: Path) -> list[dict]:
 
 
 def _read_similarity(path: Path) -> pd.DataFrame:
-    try:
-        table = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig")
-    except FileNotFoundError:
-        raise ExportError(f"{path}: no such similarity file") from None
-    except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as e:
-        raise ExportError(f"{path}: not a readable CSV ({str(e).splitlines()[0]})") from e
+    table = read_text_csv(path, missing="no such similarity file")
     for column in ("a", "b", "score", "regions"):
         if column not in table.columns:
             raise ExportError(f"{path}: missing column {column} (want a, b, score, regions)")

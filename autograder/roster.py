@@ -21,7 +21,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from autograder.exports.files import ExportError
+from autograder.exports.files import ExportError, read_text_csv
 
 # Logical field -> headers recognised for it (first match wins, case-insensitive).
 DEFAULT_COLUMNS: dict[str, tuple[str, ...]] = {
@@ -71,12 +71,7 @@ def parse_column_options(options: list[str] | tuple[str, ...]) -> dict[str, str]
 def read_roster(path: Path, *, columns: Mapping[str, str] | None = None) -> Roster:
     """Read a roster CSV; ``columns`` maps a logical field to the header that holds it."""
     path = Path(path)
-    try:
-        raw = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig")
-    except FileNotFoundError:
-        raise ExportError(f"{path}: no such roster file") from None
-    except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as e:
-        raise ExportError(f"{path}: not a readable CSV roster ({str(e).splitlines()[0]})") from e
+    raw = read_text_csv(path, missing="no such roster file", unreadable="not a readable CSV roster")
     headers = {str(h).strip().lower(): h for h in raw.columns}
     found: dict[str, str] = {}
     for name in FIELDS:

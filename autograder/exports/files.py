@@ -13,6 +13,19 @@ class ExportError(GradingError):
     """An export's input (grades.csv, roster, results) or output path is wrong."""
 
 
+def read_text_csv(path: Path, *, missing: str, unreadable: str = "not a readable CSV",
+                  error: type[GradingError] = ExportError):
+    """A CSV read as text (ids stay strings, empty cells stay ''), with one-line errors naming the file."""
+    import pandas as pd
+
+    try:
+        return pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig")
+    except FileNotFoundError:
+        raise error(f"{path}: {missing}") from None
+    except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as e:
+        raise error(f"{path}: {unreadable} ({str(e).splitlines()[0]})") from e
+
+
 def check_output_path(path: Path) -> Path:
     """The path to write, once its folder is known to exist."""
     path = Path(path)

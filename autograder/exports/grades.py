@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from autograder.exports.files import ExportError
+from autograder.exports.files import ExportError, read_text_csv
 
 REQUIRED = ("student_id", "total", "max", "percent", "status")
 TEXT = ("student_id", "status", "graded_by", "notes", "content_hash", "submitted_at", "late_by")
@@ -26,12 +26,7 @@ FIXED = (*LATE, "total", "max", "percent", "status", "graded_by", "duration_s", 
 def read_grades(path: Path, *, require: tuple[str, ...] = REQUIRED) -> pd.DataFrame:
     """grades.csv as a DataFrame: ids and texts as str (never NaN), points as floats."""
     path = Path(path)
-    try:
-        grades = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig")
-    except FileNotFoundError:
-        raise ExportError(f"{path}: no such grades file (run grade batch first)") from None
-    except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as e:
-        raise ExportError(f"{path}: not a readable CSV ({str(e).splitlines()[0]})") from e
+    grades = read_text_csv(path, missing="no such grades file (run grade batch first)")
     missing = [c for c in require if c not in grades.columns]
     if missing:
         raise ExportError(f"{path}: missing column {missing[0]} (is this a grades.csv from grade batch?)")
