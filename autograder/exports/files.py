@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import os
-import tempfile
 from pathlib import Path
 
 from autograder.errors import GradingError
@@ -37,19 +35,10 @@ def check_output_path(path: Path) -> Path:
 
 
 def write_atomic(path: Path, data: str | bytes, *, encoding: str = "utf-8") -> Path:
-    """Write ``data`` to a temporary file next to ``path``, then move it into place.
+    """Write ``data`` whole or not at all, into a folder that must exist (see journal.write_atomic)."""
+    from autograder.journal import write_atomic as replace_atomically
 
-    A reader never sees a half-written file, and an old file survives a failed write.
-    """
     path = check_output_path(path)
     payload = data.encode(encoding) if isinstance(data, str) else data
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(payload)
-        os.chmod(tmp, 0o644)  # mkstemp makes 0600; exports are meant to be shared
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    replace_atomically(path, lambda tmp: Path(tmp).write_bytes(payload))
     return path
