@@ -23,13 +23,14 @@ import tempfile
 import time
 from pathlib import Path
 
-from autograder import datasets, sandbox
-from autograder.course import Assignment
-from autograder.grading import GradeOptions, grade_submission
+from autograder.grading import datasets
+from autograder.engine import sandbox
+from autograder.grading.course import Assignment
+from autograder.grading.grade import GradeOptions, grade_submission
 
 COURSE = Path(__file__).resolve().parent.parent
 NAME = "04_fashion_mnist"
-THREADS = {  # what the grader sets for a one-thread worker (autograder/client.py)
+THREADS = {  # what the grader sets for a one-thread worker (autograder/engine/client.py)
     "OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1", "MKL_NUM_THREADS": "1", "TF_NUM_INTRAOP_THREADS": "1",
     "TF_NUM_INTEROP_THREADS": "1", "TF_CPP_MIN_LOG_LEVEL": "2", "TF_ENABLE_ONEDNN_OPTS": "0", "CUDA_VISIBLE_DEVICES": "",
     "MPLBACKEND": "Agg", "PYTHONHASHSEED": "0",

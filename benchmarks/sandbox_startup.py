@@ -16,7 +16,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from autograder import sandbox
+from autograder.engine import sandbox
 
 
 def bare(spec: sandbox.WorkerSpec) -> None:

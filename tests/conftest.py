@@ -30,7 +30,7 @@ test_total = 1
 TINY_CHECKS = '''
 import numpy as np
 import pytest
-from autograder.checks import expect_equal
+from autograder.grading.checks import expect_equal
 
 
 @pytest.mark.parametrize("a, b, want", [(0, 0, 0), (0, 1, 0), (1, 0, 0), (1, 1, 1)])

@@ -12,10 +12,10 @@ from pathlib import Path
 
 import pytest
 
-from autograder.authoring import notebook_module, read_notebook
-from autograder.course import Assignment
-from autograder.grading import grade_submission
-from autograder.validate import expected_lost, validate_assignment
+from autograder.authoring.templates import notebook_module, read_notebook
+from autograder.grading.course import Assignment
+from autograder.grading.grade import grade_submission
+from autograder.authoring.validate import expected_lost, validate_assignment
 from tests.conftest import write_notebook
 
 COURSE = Path(__file__).resolve().parent.parent

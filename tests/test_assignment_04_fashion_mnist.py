@@ -29,12 +29,13 @@ from pathlib import Path
 
 import pytest
 
-from autograder import datasets, sandbox
-from autograder.authoring import notebook_module, read_notebook
-from autograder.batch import run_batch
-from autograder.course import Assignment
-from autograder.grading import GradeOptions, grade_submission
-from autograder.results import SubmissionResult
+from autograder.grading import datasets
+from autograder.engine import sandbox
+from autograder.authoring.templates import notebook_module, read_notebook
+from autograder.batch.run import run_batch
+from autograder.grading.course import Assignment
+from autograder.grading.grade import GradeOptions, grade_submission
+from autograder.grading.results import SubmissionResult
 from tests.conftest import FASHION_MNIST
 
 COURSE = Path(__file__).resolve().parent.parent

@@ -9,7 +9,7 @@ import nbformat
 import pytest
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_output
 
-from autograder.authoring import SolutionMarkerError, make_template, template_notebook, template_source
+from autograder.authoring.templates import SolutionMarkerError, make_template, template_notebook, template_source
 from autograder.errors import GradingError
 
 COURSE = Path(__file__).resolve().parent.parent

@@ -5,10 +5,10 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from autograder.batch import run_batch
-from autograder.course import Assignment
+from autograder.batch.run import run_batch
+from autograder.grading.course import Assignment
 from autograder.errors import SubmissionError
-from autograder.grading import GradeOptions
+from autograder.grading.grade import GradeOptions
 from tests.conftest import write_notebook
 
 VOLATILE = ["duration_s"]

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 from click.testing import CliRunner
 
-from autograder.cli import grade
+from autograder.cli.main import grade
 from tests.conftest import write_notebook
 
 

@@ -14,8 +14,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from autograder import datasets
-from autograder.datasets import (
+from autograder.grading import datasets
+from autograder.grading.datasets import (
     SHAPES,
     find_fashion_mnist,
     heldout_split,
@@ -242,7 +242,7 @@ def test_link_keras_home_replaces_an_old_link(worker_home, tmp_path):
 
 
 def test_this_module_does_not_import_keras():
-    script = "import sys, autograder.datasets, autograder.hints; print(sorted(m for m in ('keras', 'tensorflow') if m in sys.modules))"
+    script = "import sys, autograder.grading.datasets, autograder.grading.hints; print(sorted(m for m in ('keras', 'tensorflow') if m in sys.modules))"
     done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=60, check=True)
     assert done.stdout.strip() == "[]"
 

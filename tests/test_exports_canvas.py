@@ -8,7 +8,7 @@ import pandas as pd
 import pytest
 from click.testing import CliRunner
 
-from autograder.cli_lms import export
+from autograder.cli.lms import export
 from autograder.exports.canvas import title_and_id
 from autograder.exports.files import ExportError
 from autograder.exports.lms import export_grades

@@ -9,7 +9,7 @@ import pytest
 
 from autograder.exports.files import ExportError
 from autograder.exports.lms import export_grades
-from autograder.results import CheckResult, SubmissionResult
+from autograder.grading.results import CheckResult, SubmissionResult
 
 
 @pytest.fixture

@@ -10,10 +10,10 @@ import pytest
 from click.testing import CliRunner
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_output, new_raw_cell
 
-from autograder.cli_lms import feedback
+from autograder.cli.lms import feedback
 from autograder.exports.files import ExportError
-from autograder.feedback import markdown_feedback, short_feedback, write_all_feedback, write_feedback
-from autograder.results import CheckResult, SubmissionResult
+from autograder.exports.feedback import markdown_feedback, short_feedback, write_all_feedback, write_feedback
+from autograder.grading.results import CheckResult, SubmissionResult
 
 XSS = "<script>alert('x')</script>"
 

@@ -12,9 +12,9 @@ import pytest
 from click.testing import CliRunner
 from jsonschema import Draft202012Validator
 
-from autograder.cli_lms import gradescope
+from autograder.cli.lms import gradescope
 from autograder.exports.gradescope import gradescope_results, schema_path, write_gradescope
-from autograder.results import CheckResult, SubmissionResult
+from autograder.grading.results import CheckResult, SubmissionResult
 
 
 @pytest.fixture(scope="module")

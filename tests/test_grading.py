@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from autograder.course import Assignment
-from autograder.grading import GradeOptions, grade_submission
-from autograder.results import SubmissionResult
+from autograder.grading.course import Assignment
+from autograder.grading.grade import GradeOptions, grade_submission
+from autograder.grading.results import SubmissionResult
 from tests.conftest import write_notebook
 
 
@@ -161,9 +161,9 @@ def test_checks_of_two_assignments_with_the_same_file_names_stay_apart(tiny_cour
 def test_the_input_keeping_inspector_sees_mutation_inside_the_worker(tiny_course, tmp_path):
     import numpy as np
 
-    from autograder.client import SubmissionProxy, WorkerSession
-    from autograder.rubric import Limits
-    from autograder.submissions import load_submission
+    from autograder.engine.client import SubmissionProxy, WorkerSession
+    from autograder.grading.rubric import Limits
+    from autograder.grading.submissions import load_submission
 
     path = tmp_path / "m.py"
     path.write_text("def relu(z):\n    z[z < 0] = 0\n    return z\n\ndef safe(z):\n    return z * 2\n", encoding="utf-8")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from autograder.hints import Hint, explain_error, explain_source, hint_for_error, hints_for_source
+from autograder.grading.hints import Hint, explain_error, explain_source, hint_for_error, hints_for_source
 
 SLIDES = '''%matplotlib inline
 from keras.models import Sequential

@@ -26,10 +26,11 @@ import psutil
 import pytest
 from nbformat.v4 import new_code_cell, new_notebook, new_output
 
-from autograder import cgroups, sandbox
-from autograder.batch import run_batch
-from autograder.course import Assignment
-from autograder.grading import GradeOptions, grade_submission
+from autograder.engine import cgroups
+from autograder.engine import sandbox
+from autograder.batch.run import run_batch
+from autograder.grading.course import Assignment
+from autograder.grading.grade import GradeOptions, grade_submission
 
 REPO = Path(__file__).resolve().parent.parent
 HOSTILE = Path(__file__).resolve().parent / "hostile"

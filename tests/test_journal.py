@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from autograder.errors import GradingError
-from autograder.journal import Journal, rubric_hash, write_atomic
+from autograder.batch.journal import Journal, rubric_hash, write_atomic
 
 KEY = ("s001", "c0ffee", "r1", "0.1.0")
 
@@ -62,7 +62,7 @@ def test_journal_uses_wal_and_full_sync(tmp_path: Path) -> None:
 
 WRITER = textwrap.dedent("""
     import sys
-    from autograder.journal import Journal
+    from autograder.batch.journal import Journal
     with Journal(sys.argv[1]) as journal:
         i = 0
         while True:
@@ -173,7 +173,7 @@ def test_write_atomic_failure_keeps_the_old_file_and_no_temp(tmp_path: Path) -> 
 READER_WRITER = textwrap.dedent("""
     import sys
     from pathlib import Path
-    from autograder.journal import write_atomic
+    from autograder.batch.journal import write_atomic
     big = "".join(f"s{i:06d},{i}\\n" for i in range(200000))
     i = 0
     while True:

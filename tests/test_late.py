@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 
 from autograder.errors import RubricError, SubmissionError
-from autograder.late import LatePolicy, apply_late, late_policy, submission_times
+from autograder.batch.late import LatePolicy, apply_late, late_policy, submission_times
 
 if sys.version_info >= (3, 11):
     import tomllib

@@ -6,11 +6,11 @@ from pathlib import Path
 
 import pytest
 
-from autograder.authoring import notebook_module, read_notebook
-from autograder.course import Assignment
-from autograder.grading import GradeOptions, grade_submission
-from autograder.results import SubmissionResult
-from autograder.validate import expected_lost, find_mutants
+from autograder.authoring.templates import notebook_module, read_notebook
+from autograder.grading.course import Assignment
+from autograder.grading.grade import GradeOptions, grade_submission
+from autograder.grading.results import SubmissionResult
+from autograder.authoring.validate import expected_lost, find_mutants
 
 COURSE = Path(__file__).resolve().parent.parent
 NAMES = ["01_logic_gates", "02_activations"]

@@ -8,7 +8,7 @@ import time
 import numpy as np
 import pytest
 
-from autograder import protocol
+from autograder.engine import protocol
 
 
 def roundtrip(value):

@@ -14,9 +14,9 @@ import click
 import pytest
 from click.testing import CliRunner
 
-from autograder.cli import _Group
-from autograder.cli_authoring import release
-from autograder.release import build_release
+from autograder.cli.main import _Group
+from autograder.cli.authoring import release
+from autograder.authoring.release import build_release
 from tests.conftest import write_notebook
 
 if sys.version_info >= (3, 11):
@@ -60,7 +60,7 @@ def test_secret_edge_cases(submission, rubric):
 
 
 def grade(*commands: click.Command) -> click.Group:
-    """A ``grade`` group holding just these commands, with cli.py's handling of GradingError."""
+    """A ``grade`` group holding just these commands, with cli/main.py's handling of GradingError."""
     return _Group("grade", commands=list(commands))
 
 
@@ -158,7 +158,7 @@ def test_release_holds_what_students_need_and_nothing_secret(course, tmp_path):
         "assignments/tiny/checks/rubric.toml", "assignments/tiny/checks/test_tiny.py", "assignments/tiny/tiny.ipynb",
         "pyproject.toml",
     ]
-    assert (out / "autograder" / "grading.py").exists() and not list(out.rglob("__pycache__"))
+    assert (out / "autograder" / "grading" / "grade.py").exists() and not list(out.rglob("__pycache__"))
     assert len(solution_bodies(course)) == 1 and hidden_check_names(course) == {"test_secret_edge_cases"}
     assert secrets_in(out, course) == []
     assert not any("0.8765" in p.read_text(errors="replace") for p in out.rglob("*") if p.is_file())
@@ -175,11 +175,11 @@ def test_release_is_an_installable_package(course, tmp_path):
     out = build_release(course, tmp_path / "release").folder
     project = tomllib.loads((out / "pyproject.toml").read_text())
     assert project["project"]["name"] == "course-autograder"
-    assert project["project"]["scripts"] == {"grade": "autograder.cli:main"}
+    assert project["project"]["scripts"] == {"grade": "autograder.cli.main:main"}
     assert project["tool"]["setuptools"]["packages"]["find"]["include"] == ["autograder*"]
-    assert "*.ini" in project["tool"]["setuptools"]["package-data"]["autograder"]
+    assert "grading/*.ini" in project["tool"]["setuptools"]["package-data"]["autograder"]
     env = {**os.environ, "PYTHONPATH": str(out)}
-    found = subprocess.run([sys.executable, "-c", "import autograder, autograder.cli; print(autograder.__file__)"],
+    found = subprocess.run([sys.executable, "-c", "import autograder, autograder.cli.main; print(autograder.__file__)"],
                            cwd=tmp_path, env=env, capture_output=True, text=True, check=True)
     assert found.stdout.strip() == str(out / "autograder" / "__init__.py")
 

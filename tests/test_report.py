@@ -10,10 +10,10 @@ import pandas as pd
 import pytest
 from click.testing import CliRunner
 
-from autograder.cli_lms import report
+from autograder.cli.lms import report
 from autograder.exports.files import ExportError
-from autograder.report import write_report
-from autograder.results import CheckResult, SubmissionResult
+from autograder.exports.report import write_report
+from autograder.grading.results import CheckResult, SubmissionResult
 
 
 def grades_frame() -> pd.DataFrame:

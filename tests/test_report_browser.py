@@ -11,7 +11,7 @@ import pandas as pd
 import pytest
 from matplotlib import image
 
-from autograder.report import write_report
+from autograder.exports.report import write_report
 
 pytestmark = pytest.mark.browser
 

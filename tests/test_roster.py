@@ -6,7 +6,7 @@ import pandas as pd
 import pytest
 
 from autograder.exports.files import ExportError
-from autograder.roster import match_roster, parse_column_options, read_roster
+from autograder.exports.roster import match_roster, parse_column_options, read_roster
 
 
 def grades() -> pd.DataFrame:

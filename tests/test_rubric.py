@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from autograder.course import Assignment
+from autograder.grading.course import Assignment
 from autograder.errors import RubricError
-from autograder.rubric import load_rubric, validate_against_checks
+from autograder.grading.rubric import load_rubric, validate_against_checks
 
 
 def write(folder, toml: str, checks: str = "def test_a(submission):\n    pass\n"):

@@ -18,9 +18,9 @@ from pathlib import Path
 import psutil
 import pytest
 
-from autograder import sandbox
+from autograder.engine import sandbox
 from autograder.errors import GradingError, SandboxUnavailable
-from autograder.watchdog import Watchdog
+from autograder.engine.watchdog import Watchdog
 
 REPO = Path(__file__).resolve().parent.parent
 PROBE = sandbox.probe()

@@ -9,10 +9,10 @@ import click
 import pytest
 from click.testing import CliRunner
 
-from autograder.authoring import make_template
-from autograder.cli import _Group
-from autograder.cli_authoring import new, validate
-from autograder.scaffold import create_assignment
+from autograder.authoring.templates import make_template
+from autograder.cli.main import _Group
+from autograder.cli.authoring import new, validate
+from autograder.authoring.scaffold import create_assignment
 
 CREATED = [
     "assignments/demo_01/README.md",
@@ -30,7 +30,7 @@ CREATED = [
 
 
 def grade(*commands: click.Command) -> click.Group:
-    """A ``grade`` group holding just these commands, with cli.py's handling of GradingError."""
+    """A ``grade`` group holding just these commands, with cli/main.py's handling of GradingError."""
     return _Group("grade", commands=list(commands))
 
 

@@ -8,9 +8,9 @@ import pandas as pd
 import pytest
 from click.testing import CliRunner
 
-from autograder.cli_authoring import similarity
-from autograder.course import Assignment
-from autograder.similarity import find_similar, fingerprint
+from autograder.cli.authoring import similarity
+from autograder.grading.course import Assignment
+from autograder.authoring.similarity import find_similar, fingerprint
 from tests.conftest import write_notebook
 
 GIVEN = '''

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from autograder.exports.summary import markdown_summary
-from autograder.results import CheckResult, SubmissionResult
+from autograder.grading.results import CheckResult, SubmissionResult
 
 
 def result() -> SubmissionResult:

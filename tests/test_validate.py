@@ -8,10 +8,10 @@ import click
 import pytest
 from click.testing import CliRunner
 
-from autograder.cli import _Group
-from autograder.cli_authoring import validate
-from autograder.course import Assignment
-from autograder.validate import expected_lost, validate_assignment
+from autograder.cli.main import _Group
+from autograder.cli.authoring import validate
+from autograder.grading.course import Assignment
+from autograder.authoring.validate import expected_lost, validate_assignment
 from tests.conftest import write_notebook
 
 REPO = Path(__file__).resolve().parent.parent
@@ -58,7 +58,7 @@ def course(tiny_course: Path, good_source: str) -> Path:
 
 
 def grade(*commands: click.Command) -> click.Group:
-    """A ``grade`` group holding just these commands, with cli.py's handling of GradingError."""
+    """A ``grade`` group holding just these commands, with cli/main.py's handling of GradingError."""
     return _Group("grade", commands=list(commands))
 
 

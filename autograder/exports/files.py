@@ -36,7 +36,7 @@ def check_output_path(path: Path) -> Path:
 
 def write_atomic(path: Path, data: str | bytes, *, encoding: str = "utf-8") -> Path:
     """Write ``data`` whole or not at all, into a folder that must exist (see journal.write_atomic)."""
-    from autograder.journal import write_atomic as replace_atomically
+    from autograder.batch.journal import write_atomic as replace_atomically
 
     path = check_output_path(path)
     payload = data.encode(encoding) if isinstance(data, str) else data

@@ -14,8 +14,8 @@ from pathlib import Path
 from typing import Any
 
 from autograder.exports.files import write_atomic
-from autograder.feedback import error_text, located, message_of, status_note, words
-from autograder.results import CheckResult, SubmissionResult
+from autograder.exports.feedback import error_text, located, message_of, status_note, words
+from autograder.grading.results import CheckResult, SubmissionResult
 
 VISIBILITIES = ("hidden", "after_due_date", "after_published", "visible")
 OUTPUT_CAP = 8_000  # characters of one test's output
@@ -89,7 +89,7 @@ def write_gradescope(result: SubmissionResult, path: Path, *, lang: str = "en",
 
 def schema_path() -> Path:
     """The JSON schema (written from Gradescope's specification) results.json follows."""
-    return Path(__file__).resolve().parent.parent / "schemas" / "gradescope_results.schema.json"
+    return Path(__file__).resolve().parent / "schemas" / "gradescope_results.schema.json"
 
 
 def convert_result(result_json: Path, out: Path, *, lang: str | None = None,
@@ -98,7 +98,7 @@ def convert_result(result_json: Path, out: Path, *, lang: str | None = None,
 
     ``lang`` defaults to the rubric's language when the course can be found, else Korean.
     """
-    from autograder.feedback import default_language, load_result
+    from autograder.exports.feedback import default_language, load_result
 
     result = load_result(Path(result_json))
     return write_gradescope(result, out, lang=lang or default_language(result.assignment),

@@ -16,8 +16,8 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 from autograder.exports.files import write_atomic
-from autograder.feedback import message_of, status_note, words
-from autograder.results import SubmissionResult
+from autograder.exports.feedback import message_of, status_note, words
+from autograder.grading.results import SubmissionResult
 
 # Characters XML 1.0 cannot carry, even escaped.
 _ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")

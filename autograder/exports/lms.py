@@ -16,9 +16,9 @@ from autograder.exports.csv_export import write_csv
 from autograder.exports.files import ExportError, check_output_path
 from autograder.exports.grades import points_possible, read_grades
 from autograder.exports.moodle import KEYS as MOODLE_KEYS, write_moodle
-from autograder.feedback import short_feedback
-from autograder.roster import FIELDS, MISSING_POLICIES, Roster, RosterMatch, match_roster, read_roster
-from autograder.results import CheckResult
+from autograder.exports.feedback import short_feedback
+from autograder.exports.roster import FIELDS, MISSING_POLICIES, Roster, RosterMatch, match_roster, read_roster
+from autograder.grading.results import CheckResult
 
 FORMATS = ("canvas", "moodle", "blackboard", "csv")
 # Roster fields an LMS finds a student by; at least one per row must be filled.

@@ -16,7 +16,7 @@ import re
 from pathlib import Path
 from typing import Any
 
-from autograder.results import SubmissionResult
+from autograder.grading.results import SubmissionResult
 
 TEXT_CAP = 100_000  # characters of one output kept on the page
 TAGS = {"a", "abbr", "b", "blockquote", "br", "code", "del", "em", "h1", "h2", "h3", "h4", "h5", "h6", "hr", "i",
@@ -91,7 +91,7 @@ def _safe_notebook(cells: list[dict[str, Any]], result: SubmissionResult, lang: 
     import nbformat
     from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
 
-    from autograder.feedback import error_text, words
+    from autograder.exports.feedback import error_text, words
 
     outputs = {o.get("index"): o.get("outputs", []) for o in result.cell_outputs if isinstance(o, dict)}
     errors = {e.get("index"): e for e in result.cell_errors if isinstance(e, dict)}

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from autograder.feedback import (check_details_markdown, check_table_markdown, error_text, located, md_code,
+from autograder.exports.feedback import (check_details_markdown, check_table_markdown, error_text, located, md_code,
                                  md_text, points, status_note, words)
-from autograder.results import SubmissionResult
+from autograder.grading.results import SubmissionResult
 
 
 def markdown_summary(result: SubmissionResult, lang: str = "en") -> str:

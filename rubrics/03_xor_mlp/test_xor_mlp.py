@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 
 from autograder.checks import expect_true, fail
-from autograder.client import RemoteObject
+from autograder.engine.client import RemoteObject
 
 X = np.array([[0, 0], [0, 1], [1, 0], [1, 1]], dtype=np.float32)
 XOR = [0, 1, 1, 0]

@@ -15,8 +15,8 @@ import numpy as np
 import pytest
 
 from autograder.checks import StudentError, expect_true, fail
-from autograder.client import RemoteObject
-from autograder.datasets import find_fashion_mnist, load_heldout
+from autograder.engine.client import RemoteObject
+from autograder.grading.datasets import find_fashion_mnist, load_heldout
 
 INPUTS = {  # accepted input shapes (without the batch axis) -> how the images are shaped for them
     (28, 28): lambda x: x,

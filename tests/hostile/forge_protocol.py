@@ -12,7 +12,7 @@ for value in (1, 0, True):
     header = json.dumps({"ok": True, "value": value, "blobs": []}).encode()
     forged.append(struct.pack(">Q", len(header)) + header)
 try:
-    from autograder import protocol
+    from autograder.engine import protocol
     for value in (1, 0):
         forged.append(None)
 except ImportError:

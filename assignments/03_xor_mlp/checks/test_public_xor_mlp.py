@@ -5,7 +5,7 @@ build_xor_model() makes a new, compiled model.
 """
 
 from autograder.checks import expect_true, fail
-from autograder.client import RemoteObject
+from autograder.engine.client import RemoteObject
 
 
 def describe_built(submission):

@@ -5,7 +5,7 @@ have not seen: 0.85 or more earns full points.
 """
 
 from autograder.checks import expect_true, fail
-from autograder.client import RemoteObject
+from autograder.engine.client import RemoteObject
 
 INPUTS = ((None, 28, 28), (None, 784), (None, 28, 28, 1))
 

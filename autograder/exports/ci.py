@@ -5,11 +5,11 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from autograder.course import Assignment
+from autograder.grading.course import Assignment
 from autograder.exports.junit import write_junit
 from autograder.exports.summary import markdown_summary
-from autograder.grading import GradeOptions, grade_submission
-from autograder.results import SubmissionResult
+from autograder.grading.grade import GradeOptions, grade_submission
+from autograder.grading.results import SubmissionResult
 
 
 def run_ci(path: Path, assignment: Assignment, *, options: GradeOptions, junit: Path | None, lang: str) -> SubmissionResult:

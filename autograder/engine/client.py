@@ -17,10 +17,11 @@ import time
 from pathlib import Path
 from typing import Any
 
-from autograder import protocol, sandbox
-from autograder.checks import CallTimeout, MissingName, StudentError, WorkerCrashed
-from autograder.rubric import Limits
-from autograder.submissions import Submission
+from autograder.engine import protocol
+from autograder.engine import sandbox
+from autograder.grading.checks import CallTimeout, MissingName, StudentError, WorkerCrashed
+from autograder.grading.rubric import Limits
+from autograder.grading.submissions import Submission
 
 MAX_RESTARTS = 10  # after a call times out the worker is restarted; the deadline bounds the rest
 
@@ -86,7 +87,7 @@ class WorkerSession:
         job_file.write_text(json.dumps(job), encoding="utf-8")
         to_worker, self._send = os.pipe()
         self._recv, from_worker = os.pipe()
-        argv = [sys.executable, *_SAFE_PATH, "-m", "autograder.worker",
+        argv = [sys.executable, *_SAFE_PATH, "-m", "autograder.engine.worker",
                 "--rpc-in", str(to_worker), "--rpc-out", str(from_worker), "--job", str(job_file)]
         spec = sandbox.WorkerSpec(
             argv=argv, submission_dir=scratch, scratch_dir=work, env={**_thread_env(self.threads), **self._keras_env(work)},
@@ -102,7 +103,7 @@ class WorkerSession:
         """Keras only uses a KERAS_HOME it may write to: link the read-only data into a writable one."""
         if "KERAS_HOME" not in self.env:
             return self.env
-        from autograder.datasets import link_keras_home
+        from autograder.grading.datasets import link_keras_home
 
         home = link_keras_home(Path(self.env["KERAS_HOME"]), work / ".keras")
         return {**self.env, "KERAS_HOME": str(home)}
@@ -283,7 +284,7 @@ class RemoteFunction:
 
 
 def _short(value: Any) -> str:
-    from autograder.checks import show
+    from autograder.grading.checks import show
 
     text = show(value)
     return text if len(text) <= 60 else text[:57] + "..."

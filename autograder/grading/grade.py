@@ -16,15 +16,16 @@ from typing import Any
 
 import pytest
 
-from autograder import __version__, sandbox
-from autograder.checks import CallTimeout, WorkerCrashed
-from autograder.client import WorkerSession
-from autograder.course import Assignment
+from autograder import __version__
+from autograder.engine import sandbox
+from autograder.grading.checks import CallTimeout, WorkerCrashed
+from autograder.engine.client import WorkerSession
+from autograder.grading.course import Assignment
 from autograder.errors import GradingError, RubricError
-from autograder.plugin import GradingPlugin
-from autograder.results import CheckResult, SubmissionResult
-from autograder.rubric import Rubric
-from autograder.submissions import Submission, content_hash, load_submission
+from autograder.grading.plugin import GradingPlugin
+from autograder.grading.results import CheckResult, SubmissionResult
+from autograder.grading.rubric import Rubric
+from autograder.grading.submissions import Submission, content_hash, load_submission
 
 CHECKS_INI = Path(__file__).with_name("checks.ini")
 
@@ -163,7 +164,7 @@ def _data_access(rubric: Rubric, options: GradeOptions) -> tuple[dict[str, str],
     """Environment and read-only paths the worker needs for the assignment's data."""
     if rubric.params.get("dataset") != "fashion-mnist":
         return {}, []
-    from autograder import datasets
+    from autograder.grading import datasets
 
     keras_home = datasets.worker_keras_home(options.data_dir)
     return {"KERAS_HOME": str(keras_home)}, [keras_home]
@@ -177,7 +178,7 @@ def _cell_errors(report: dict[str, Any], submission: Submission) -> list[dict[st
 def _hints(submission: Submission, cell_errors: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """Advice for code copied from Keras 2 slides, for the cells or lines that need it."""
     try:
-        from autograder import hints
+        from autograder.grading import hints
     except ImportError:  # the hints module arrives with the Keras assignments
         return []
     sources = {c["index"]: c["source"] for c in submission.cells}

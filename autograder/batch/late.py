@@ -28,7 +28,7 @@ import pandas as pd
 
 from autograder.exports.files import read_text_csv
 from autograder.errors import RubricError, SubmissionError
-from autograder.submissions import IGNORED, find_submissions, student_id_of
+from autograder.grading.submissions import IGNORED, find_submissions, student_id_of
 
 KEYS = ("due", "penalty_per_day", "penalty_per_hour", "cap", "grace_minutes")
 UNITS = {"day": timedelta(days=1), "hour": timedelta(hours=1)}

@@ -136,8 +136,8 @@ PROJECT_TEST = '''"""{name}: the solution scores full marks, the template 0, eve
 
 from pathlib import Path
 
-from autograder.course import Assignment
-from autograder.validate import validate_assignment
+from autograder.grading.course import Assignment
+from autograder.authoring.validate import validate_assignment
 
 COURSE = Path(__file__).resolve().parent.parent
 
@@ -173,7 +173,7 @@ def create_assignment(course_root: Path, name: str) -> list[Path]:
 
 
 def _scaffold_files(name: str) -> dict[str, str]:
-    from autograder.authoring import template_notebook, write_notebook_text
+    from autograder.authoring.templates import template_notebook, write_notebook_text
 
     solution = _notebook(INTRO.format(name=name), IMPORTS, SOLUTION_FUNCTION)
     files = {

@@ -20,7 +20,7 @@ from typing import Any
 
 from autograder.errors import GradingError
 from autograder.exports.files import ExportError, write_atomic
-from autograder.results import CheckResult, SubmissionResult
+from autograder.grading.results import CheckResult, SubmissionResult
 
 LANGUAGES = ("ko", "en")
 MARKS = {"passed": "✅", "partial": "🟡", "failed": "❌", "error": "⚠️", "timeout": "⏱️"}
@@ -316,7 +316,7 @@ def load_result(path: Path) -> SubmissionResult:
 
 def default_language(assignment: str) -> str:
     """The rubric's ``assignment.language`` when the course can be found, else Korean."""
-    from autograder.course import find_course_root, get_assignment
+    from autograder.grading.course import find_course_root, get_assignment
 
     try:
         return get_assignment(assignment, find_course_root()).rubric("hidden").language

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from autograder.errors import AssignmentNotFound, GradingError
-from autograder.rubric import Rubric, load_rubric, validate_against_checks
+from autograder.grading.rubric import Rubric, load_rubric, validate_against_checks
 
 SUITES = ("hidden", "public")
 

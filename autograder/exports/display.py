@@ -8,8 +8,8 @@ from __future__ import annotations
 import unicodedata
 from collections import Counter
 
-from autograder.course import Assignment
-from autograder.results import CheckResult, SubmissionResult
+from autograder.grading.course import Assignment
+from autograder.grading.results import CheckResult, SubmissionResult
 
 LABELS = {
     "en": {"passed": "PASS", "partial": "PART", "failed": "FAIL", "error": "ERROR", "timeout": "TIME",

@@ -1,6 +1,6 @@
 """Per-worker control groups: a memory limit, a process limit, and a kill switch.
 
-Used by :mod:`autograder.sandbox` where this process may create cgroups (root in
+Used by :mod:`autograder.engine.sandbox` where this process may create cgroups (root in
 a container, or a delegated systemd scope). Version 2 is preferred; version 1
 controllers (``memory``, ``pids``) are used where the v2 hierarchy lacks them,
 as on hybrid hosts. Nothing here is required: :func:`create` returns None when

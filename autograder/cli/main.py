@@ -8,9 +8,11 @@ from pathlib import Path
 
 import click
 
-from autograder import course, display, sandbox
+from autograder.grading import course
+from autograder.exports import display
+from autograder.engine import sandbox
 from autograder.errors import ChecksFailed, GradingError
-from autograder.grading import GradeOptions, grade_submission
+from autograder.grading.grade import GradeOptions, grade_submission
 
 
 class _ClickError(click.ClickException):
@@ -86,7 +88,7 @@ def batch(subs: Path, name: str, out: Path, jobs: int | None, force: bool, publi
     """Grade every submission in SUBS (one .ipynb, .py or folder per student) into a CSV."""
     from rich.progress import Progress
 
-    from autograder.batch import run_batch
+    from autograder.batch.run import run_batch
 
     assignment = course.get_assignment(name, course.find_course_root())
     options = GradeOptions(suite="public" if public else "hidden", seed=seed, data_dir=data_dir)
@@ -114,7 +116,7 @@ def batch(subs: Path, name: str, out: Path, jobs: int | None, force: bool, publi
 def ci(path: Path | None, name: str | None, junit: Path | None, lang: str | None, hidden: bool,
        data_dir: Path | None) -> None:
     """Grade a submission repository in CI: JUnit XML, job summary, Points line, exit code."""
-    from autograder.ci import run_ci
+    from autograder.exports.ci import run_ci
 
     root = course.find_course_root(path.parent if path else None)
     target, assignment = course.resolve_check_target(path, name, root)
@@ -136,8 +138,8 @@ def list_() -> None:
     click.echo("\n".join(display.assignment_listing(a) for a in course.list_assignments(root)))
 
 
-from autograder.cli_authoring import assign, new, release, similarity, validate  # noqa: E402
-from autograder.cli_lms import export, feedback, gradescope, report  # noqa: E402
+from autograder.cli.authoring import assign, new, release, similarity, validate  # noqa: E402
+from autograder.cli.lms import export, feedback, gradescope, report  # noqa: E402
 
 for _command in (export, gradescope, report, feedback, assign, validate, release, new, similarity):
     grade.add_command(_command)

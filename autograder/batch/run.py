@@ -21,12 +21,12 @@ from typing import Callable
 import pandas as pd
 
 from autograder import __version__
-from autograder.course import Assignment
+from autograder.grading.course import Assignment
 from autograder.errors import BatchInterrupted, GradingError, UsageError
-from autograder.grading import GradeOptions, grade_submission
-from autograder.late import apply_late, late_policy, submission_times
-from autograder.results import SubmissionResult
-from autograder.submissions import content_hash, find_submissions, student_id_of
+from autograder.grading.grade import GradeOptions, grade_submission
+from autograder.batch.late import apply_late, late_policy, submission_times
+from autograder.grading.results import SubmissionResult
+from autograder.grading.submissions import content_hash, find_submissions, student_id_of
 
 JOURNAL_NAME = ".grade-journal.sqlite"
 FIXED_COLUMNS = ("total", "max", "percent", "status", "graded_by", "duration_s")
@@ -51,7 +51,7 @@ def run_batch(subs_dir: Path, assignment: Assignment, out_csv: Path, *, options:
     With ``scheduler`` (a Dask scheduler address) submissions are graded on that
     cluster's workers instead of a local process pool; the journal stays local.
     """
-    from autograder import journal as journal_mod
+    from autograder.batch import journal as journal_mod
 
     options = options or GradeOptions()
     out_csv = Path(out_csv)
@@ -109,7 +109,7 @@ def _on_pool(paths: list[Path], assignment: Assignment, options: GradeOptions, j
     if not paths:
         return
     context = multiprocessing.get_context("forkserver")
-    context.set_forkserver_preload(["autograder.grading"])
+    context.set_forkserver_preload(["autograder.grading.grade"])
     with ProcessPoolExecutor(max_workers=min(jobs, len(paths)), mp_context=context) as pool:
         futures: dict[Future, Path] = {
             pool.submit(_grade_one, str(p), assignment.name, str(assignment.course_root), options): p for p in paths
@@ -170,7 +170,7 @@ def _failed(path: Path, assignment: Assignment, status: str) -> dict:
 
 
 def _write_json(path: Path, result: SubmissionResult) -> None:
-    from autograder.journal import write_atomic
+    from autograder.batch.journal import write_atomic
 
     write_atomic(path, lambda tmp: Path(tmp).write_text(json.dumps(result.to_dict(), ensure_ascii=False, indent=1), encoding="utf-8"))
 

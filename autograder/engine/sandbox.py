@@ -34,9 +34,10 @@ from pathlib import Path
 
 import psutil
 
-from autograder import bwrap, cgroups
+from autograder.engine import bwrap
+from autograder.engine import cgroups
 from autograder.errors import GradingError, SandboxUnavailable
-from autograder.watchdog import Watchdog, kill_tagged
+from autograder.engine.watchdog import Watchdog, kill_tagged
 
 MODE_VARIABLE = "GRADE_SANDBOX"
 SANDBOX_USER = "grade-sandbox"
@@ -48,7 +49,7 @@ SETUP_TIMEOUT = 20.0
 class WorkerSpec:
     """What a worker needs: its command line, what it may see, and its budget."""
 
-    argv: list[str]  # e.g. [sys.executable, "-m", "autograder.worker", ...]
+    argv: list[str]  # e.g. [sys.executable, "-m", "autograder.engine.worker", ...]
     submission_dir: Path  # read-only for the worker
     scratch_dir: Path  # the one writable folder; the worker's cwd
     env: dict[str, str] = field(default_factory=dict)
@@ -190,7 +191,7 @@ def _sandbox_ids() -> tuple[int, int]:
 
 
 def _seccomp_program() -> bytes | None:
-    from autograder.worker.seccomp import compiled_filter
+    from autograder.engine.worker.seccomp import compiled_filter
 
     return compiled_filter()
 

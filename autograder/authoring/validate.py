@@ -22,11 +22,11 @@ from concurrent.futures import ProcessPoolExecutor
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-from autograder.course import Assignment
+from autograder.grading.course import Assignment
 from autograder.errors import GradingError
-from autograder.grading import GradeOptions, grade_submission
-from autograder.results import SubmissionResult
-from autograder.submissions import read_notebook_cells
+from autograder.grading.grade import GradeOptions, grade_submission
+from autograder.grading.results import SubmissionResult
+from autograder.grading.submissions import read_notebook_cells
 
 EXPECT_LOST = re.compile(r"^\s*#\s*expect-lost\s*:(.*)$", re.IGNORECASE)
 HEADER_LINES = 10  # how far down a mutant's `# expect-lost:` line may be
@@ -206,7 +206,7 @@ def _grade_all(runs: list[tuple[Path, str]], assignment: Assignment, options: Gr
     if jobs == 1:
         return [_grade(*task) for task in tasks]
     context = multiprocessing.get_context("forkserver")
-    context.set_forkserver_preload(["autograder.grading"])
+    context.set_forkserver_preload(["autograder.grading.grade"])
     with ProcessPoolExecutor(max_workers=jobs, mp_context=context) as pool:
         return list(pool.map(_grade, *zip(*tasks)))
 

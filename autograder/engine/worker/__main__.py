@@ -1,4 +1,4 @@
-"""Entry point of the worker process: ``python -m autograder.worker``.
+"""Entry point of the worker process: ``python -m autograder.engine.worker``.
 
 It prepares a reproducible environment (seeds, thread caps, a non-interactive
 matplotlib backend), runs the student's code, reports what happened, then
@@ -30,15 +30,15 @@ def _prepare(seed: int, requires: list[str], threads: int) -> None:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(prog="autograder.worker")
+    parser = argparse.ArgumentParser(prog="autograder.engine.worker")
     parser.add_argument("--rpc-in", type=int, required=True)
     parser.add_argument("--rpc-out", type=int, required=True)
     parser.add_argument("--job", required=True, help="JSON file describing what to run")
     args = parser.parse_args()
 
-    from autograder import protocol
-    from autograder.worker.runner import run_module, run_notebook
-    from autograder.worker.server import Server
+    from autograder.engine import protocol
+    from autograder.engine.worker.runner import run_module, run_notebook
+    from autograder.engine.worker.server import Server
 
     with open(args.job, encoding="utf-8") as f:
         job = json.load(f)
@@ -47,7 +47,7 @@ def main() -> None:
     _prepare(job["seed"], job.get("requires", []), job.get("threads", 1))
     prepared = time.monotonic()
     try:
-        from autograder.worker.seccomp import apply_seccomp
+        from autograder.engine.worker.seccomp import apply_seccomp
     except ImportError:
         seccomp = False
     else:

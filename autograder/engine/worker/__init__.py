@@ -1,5 +1,5 @@
 """The untrusted side: a process that runs one student's code and answers calls.
 
 Nothing in this package is trusted by the grader. It is started by
-``autograder.sandbox`` and spoken to only through ``autograder.protocol``.
+``autograder.engine.sandbox`` and spoken to only through ``autograder.engine.protocol``.
 """

@@ -14,10 +14,10 @@ from typing import Any
 
 import pytest
 
-from autograder.checks import CallTimeout, CheckFailed, StudentError, WorkerCrashed
-from autograder.client import SubmissionProxy, WorkerSession
-from autograder.results import CheckResult
-from autograder.rubric import Rubric
+from autograder.grading.checks import CallTimeout, CheckFailed, StudentError, WorkerCrashed
+from autograder.engine.client import SubmissionProxy, WorkerSession
+from autograder.grading.results import CheckResult
+from autograder.grading.rubric import Rubric
 
 MESSAGE_CAP = 1500
 
@@ -78,7 +78,7 @@ class GradingPlugin:
         """The folder of the assignment's data set on the trusted side (Fashion-MNIST: the four .gz files)."""
         if self.rubric.params.get("dataset") != "fashion-mnist":
             return None
-        from autograder import datasets
+        from autograder.grading import datasets
 
         return datasets.find_fashion_mnist(self.data_dir)
 

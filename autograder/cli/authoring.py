@@ -11,7 +11,7 @@ from pathlib import Path
 
 import click
 
-from autograder import course
+from autograder.grading import course
 from autograder.errors import ChecksFailed
 
 
@@ -28,8 +28,8 @@ def validate(name: str, jobs: int | None, data_dir: Path | None) -> None:
     mutation score and the checks that catch no mutant. Exits 1 when the
     solution loses points, the template scores above 0 or a mutant survives.
     """
-    from autograder.grading import GradeOptions
-    from autograder.validate import format_report, validate_assignment
+    from autograder.grading.grade import GradeOptions
+    from autograder.authoring.validate import format_report, validate_assignment
 
     assignment = course.get_assignment(name, course.find_course_root())
     report = validate_assignment(assignment, jobs=jobs, options=GradeOptions(data_dir=data_dir))
@@ -48,7 +48,7 @@ def release(out: Path, title: str | None) -> None:
     Nothing from solutions/ or rubrics/ goes in; the release is searched for
     every solution function body and hidden check name before it is written.
     """
-    from autograder.release import build_release
+    from autograder.authoring.release import build_release
 
     built = build_release(course.find_course_root(), out, title=title)
     click.echo(f"Wrote {len(built.files)} files to {built.folder} (assignments: {', '.join(built.assignments) or 'none'})")
@@ -64,7 +64,7 @@ def new(name: str) -> None:
     The example (a function add(a, b)) passes `grade validate -a NAME` as it is;
     replace it piece by piece and validate again.
     """
-    from autograder.scaffold import create_assignment
+    from autograder.authoring.scaffold import create_assignment
 
     root = course.find_course_root()
     for path in create_assignment(root, name):
@@ -86,7 +86,7 @@ def similarity(subs: Path, name: str, out: Path, threshold: float, top: int) -> 
     Writes every pair that shares code to the CSV (a, b, score, score_a,
     score_b, flagged, regions) and prints the pairs scoring at least the threshold.
     """
-    from autograder.similarity import find_similar, format_flagged, write_pairs
+    from autograder.authoring.similarity import find_similar, format_flagged, write_pairs
 
     assignment = course.get_assignment(name, course.find_course_root())
     report = find_similar(subs, assignment, threshold=threshold)
@@ -101,7 +101,7 @@ def similarity(subs: Path, name: str, out: Path, threshold: float, top: int) -> 
               help="Where to write the student template (.ipynb or .py, like the solution).")
 def assign(solution: Path, out: Path) -> None:
     """Make the student template from a solution: the code between solution markers becomes a stub."""
-    from autograder.authoring import make_template
+    from autograder.authoring.templates import make_template
 
     make_template(solution, out)
     click.echo(f"{solution} -> {out}")

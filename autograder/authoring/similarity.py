@@ -22,9 +22,9 @@ from types import SimpleNamespace
 import numpy as np
 import pandas as pd
 
-from autograder.course import Assignment
+from autograder.grading.course import Assignment
 from autograder.errors import GradingError, UsageError
-from autograder.submissions import find_submissions, load_submission, read_notebook_cells, student_id_of
+from autograder.grading.submissions import find_submissions, load_submission, read_notebook_cells, student_id_of
 
 K = 25  # characters of normalised code per fingerprint (copydetect's noise threshold)
 WINDOW = 6  # winnowing window: any match of K + WINDOW - 1 characters is found

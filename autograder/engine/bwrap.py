@@ -1,4 +1,4 @@
-"""The bubblewrap command line for one worker (used by :mod:`autograder.sandbox`).
+"""The bubblewrap command line for one worker (used by :mod:`autograder.engine.sandbox`).
 
 The sandbox sees ``/usr`` (and the ``/bin``, ``/lib*`` links), a few files of
 ``/etc``, a made-up ``/etc/passwd``, the interpreter's prefixes, the
@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING
 from autograder.errors import GradingError
 
 if TYPE_CHECKING:
-    from autograder.sandbox import Probe, WorkerSpec
+    from autograder.engine.sandbox import Probe, WorkerSpec
 
 PACKAGE_ROOT = Path("/opt/grade")  # the sandbox's PYTHONPATH: holds the autograder package only
 STAGE_DIRS = (Path("/run/grade-sandbox"), Path(tempfile.gettempdir()) / "grade-sandbox-stage")

@@ -37,7 +37,7 @@ def export(grades_csv: Path, to: str, output: Path, roster: Path | None, assignm
            roster_columns: tuple[str, ...], lang: str) -> None:
     """Write GRADES_CSV (from grade batch) as an LMS gradebook import file."""
     from autograder.exports.lms import export_grades
-    from autograder.roster import parse_column_options
+    from autograder.exports.roster import parse_column_options
 
     columns = parse_column_options(roster_columns)
     if roster_key:
@@ -72,7 +72,7 @@ def gradescope(result_json: Path, output: Path, lang: str | None, hidden_visibil
 @click.option("--similarity", "similarity_csv", type=FILE, help="Similarity CSV (columns a, b, score, regions).")
 def report(grades_csv: Path, output: Path, results_dir: Path | None, similarity_csv: Path | None) -> None:
     """Write a static HTML report of a batch: totals, checks, slow and failed submissions."""
-    from autograder.report import write_report
+    from autograder.exports.report import write_report
 
     click.echo(f"Wrote {write_report(grades_csv, output, results_dir=results_dir, similarity_csv=similarity_csv)}")
 
@@ -84,7 +84,7 @@ def report(grades_csv: Path, output: Path, results_dir: Path | None, similarity_
 @click.option("--lang", type=LANGS, default=None, help="Language (default: the rubric's, else Korean).")
 def feedback(results_dir: Path, output: Path, lang: str | None) -> None:
     """Write Markdown and HTML feedback for every result in RESULTS_DIR (OUT/results)."""
-    from autograder.feedback import write_all_feedback
+    from autograder.exports.feedback import write_all_feedback
 
     written = write_all_feedback(results_dir, output, lang=lang)
     click.echo(f"Wrote {len(written)} feedback files ({len(written) // 2} submissions) to {output}")

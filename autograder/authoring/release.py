@@ -25,10 +25,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import autograder
-from autograder.course import list_assignments
+from autograder.grading.course import list_assignments
 from autograder.errors import GradingError, UsageError
-from autograder.rubric import load_rubric
-from autograder.submissions import read_notebook_cells
+from autograder.grading.rubric import load_rubric
+from autograder.grading.submissions import read_notebook_cells
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -208,7 +208,7 @@ def release_pyproject(engine: Path) -> str:
         *(f"{name} = {_toml(value)}" for name, value in extras.items()),
         "",
         "[project.scripts]",
-        'grade = "autograder.cli:main"',
+        'grade = "autograder.cli.main:main"',
         "",
         "[tool.setuptools.packages.find]",
         'include = ["autograder*"]',
