@@ -3,15 +3,5 @@
 Rubrics and public checks import from here; the code lives in ``autograder.grading.checks``.
 """
 
-from autograder.grading.checks import (  # noqa: F401
-    CallTimeout,
-    CheckFailed,
-    MissingName,
-    StudentError,
-    WorkerCrashed,
-    expect_close,
-    expect_equal,
-    expect_true,
-    fail,
-    show,
-)
+from autograder.grading.checks import *  # noqa: F401,F403
+from autograder.grading.checks import __all__  # noqa: F401

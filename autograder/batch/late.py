@@ -26,7 +26,7 @@ from typing import Any
 
 import pandas as pd
 
-from autograder.exports.files import read_text_csv
+from autograder.files import read_text_csv
 from autograder.errors import RubricError, SubmissionError
 from autograder.grading.submissions import IGNORED, find_submissions, student_id_of
 

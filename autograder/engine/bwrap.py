@@ -16,12 +16,8 @@ import shutil
 import sys
 import tempfile
 from pathlib import Path
-from typing import TYPE_CHECKING
-
+from autograder.engine.spec import Probe, WorkerSpec
 from autograder.errors import GradingError
-
-if TYPE_CHECKING:
-    from autograder.engine.sandbox import Probe, WorkerSpec
 
 PACKAGE_ROOT = Path("/opt/grade")  # the sandbox's PYTHONPATH: holds the autograder package only
 STAGE_DIRS = (Path("/run/grade-sandbox"), Path(tempfile.gettempdir()) / "grade-sandbox-stage")

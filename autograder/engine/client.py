@@ -15,15 +15,25 @@ import tempfile
 import threading
 import time
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
-from autograder.engine import protocol
-from autograder.engine import sandbox
-from autograder.grading.checks import CallTimeout, MissingName, StudentError, WorkerCrashed
-from autograder.grading.rubric import Limits
-from autograder.grading.submissions import Submission
+from autograder.engine import protocol, sandbox
+from autograder.engine.errors import CallTimeout, MissingName, StudentError, WorkerCrashed
+from autograder.engine.keras_home import link_keras_home
+from autograder.engine.limits import Limits
+from autograder.engine.values import show
 
 MAX_RESTARTS = 10  # after a call times out the worker is restarted; the deadline bounds the rest
+
+
+class Code(Protocol):
+    """What a worker runs: a notebook's code cells or a module, alone or in its folder."""
+
+    path: Path  # the notebook or module
+    root: Path  # its folder (copied whole when ``files`` names what it holds)
+    kind: str  # "notebook" or "module"
+    cells: list[dict]  # notebooks: [{"index", "source"}] of code cells
+    files: list[str]  # names in the submission folder (folders only)
 
 
 class OutputDrain(threading.Thread):
@@ -50,7 +60,7 @@ class OutputDrain(threading.Thread):
 class WorkerSession:
     """One submission's worker: started lazily, restarted after a call times out."""
 
-    def __init__(self, submission: Submission, *, limits: Limits, requires: list[str] = (), seed: int = 0,
+    def __init__(self, submission: Code, *, limits: Limits, requires: list[str] = (), seed: int = 0,
                  threads: int = 1, env: dict[str, str] | None = None, ro_paths: list[Path] = (),
                  run_code: bool = True) -> None:
         self.submission, self.limits, self.requires = submission, limits, list(requires)
@@ -103,8 +113,6 @@ class WorkerSession:
         """Keras only uses a KERAS_HOME it may write to: link the read-only data into a writable one."""
         if "KERAS_HOME" not in self.env:
             return self.env
-        from autograder.grading.datasets import link_keras_home
-
         home = link_keras_home(Path(self.env["KERAS_HOME"]), work / ".keras")
         return {**self.env, "KERAS_HOME": str(home)}
 
@@ -284,8 +292,6 @@ class RemoteFunction:
 
 
 def _short(value: Any) -> str:
-    from autograder.grading.checks import show
-
     text = show(value)
     return text if len(text) <= 60 else text[:57] + "..."
 

@@ -34,44 +34,16 @@ from pathlib import Path
 
 import psutil
 
-from autograder.engine import bwrap
-from autograder.engine import cgroups
-from autograder.errors import GradingError, SandboxUnavailable
+from autograder.engine import bwrap, cgroups
+from autograder.engine.spec import Probe, WorkerSpec
 from autograder.engine.watchdog import Watchdog, kill_tagged
+from autograder.errors import GradingError, SandboxUnavailable
 
 MODE_VARIABLE = "GRADE_SANDBOX"
 SANDBOX_USER = "grade-sandbox"
 NOBODY = bwrap.NOBODY
 TOKEN_VARIABLE = "GRADE_WORKER_TOKEN"
 SETUP_TIMEOUT = 20.0
-
-@dataclass
-class WorkerSpec:
-    """What a worker needs: its command line, what it may see, and its budget."""
-
-    argv: list[str]  # e.g. [sys.executable, "-m", "autograder.engine.worker", ...]
-    submission_dir: Path  # read-only for the worker
-    scratch_dir: Path  # the one writable folder; the worker's cwd
-    env: dict[str, str] = field(default_factory=dict)
-    ro_paths: list[Path] = field(default_factory=list)  # extra read-only paths (data)
-    pass_fds: tuple[int, ...] = ()
-    memory_mb: int = 2048
-    max_processes: int = 64
-    scratch_mb: int = 512
-
-
-@dataclass(frozen=True)
-class Probe:
-    """What the start-up probe found out about bubblewrap here."""
-
-    works: bool
-    detail: str  # why not, or the bwrap version
-    bwrap: str | None = None
-    flags: tuple[str, ...] = ()  # optional flags this bwrap accepts and this kernel allows
-    uid: int | None = None  # the unprivileged uid a root grader drops to
-    gid: int | None = None
-    seccomp: bool = False  # whether a seccomp program is installed by bwrap
-
 
 @dataclass
 class _Worker:

@@ -4,24 +4,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from autograder import files
 from autograder.errors import GradingError
 
 
 class ExportError(GradingError):
     """An export's input (grades.csv, roster, results) or output path is wrong."""
-
-
-def read_text_csv(path: Path, *, missing: str, unreadable: str = "not a readable CSV",
-                  error: type[GradingError] = ExportError):
-    """A CSV read as text (ids stay strings, empty cells stay ''), with one-line errors naming the file."""
-    import pandas as pd
-
-    try:
-        return pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig")
-    except FileNotFoundError:
-        raise error(f"{path}: {missing}") from None
-    except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as e:
-        raise error(f"{path}: {unreadable} ({str(e).splitlines()[0]})") from e
 
 
 def check_output_path(path: Path) -> Path:
@@ -34,11 +22,14 @@ def check_output_path(path: Path) -> Path:
     return path
 
 
-def write_atomic(path: Path, data: str | bytes, *, encoding: str = "utf-8") -> Path:
-    """Write ``data`` whole or not at all, into a folder that must exist (see journal.write_atomic)."""
-    from autograder.batch.journal import write_atomic as replace_atomically
+def read_text_csv(path: Path, *, missing: str, unreadable: str = "not a readable CSV"):
+    """A CSV read as text, whose problems are ``ExportError``s (see :func:`autograder.files.read_text_csv`)."""
+    return files.read_text_csv(path, missing=missing, unreadable=unreadable, error=ExportError)
 
+
+def write_atomic(path: Path, data: str | bytes, *, encoding: str = "utf-8") -> Path:
+    """Write ``data`` whole or not at all, into a folder that must exist (see :func:`autograder.files.write_atomic`)."""
     path = check_output_path(path)
     payload = data.encode(encoding) if isinstance(data, str) else data
-    replace_atomically(path, lambda tmp: Path(tmp).write_bytes(payload))
+    files.write_atomic(path, lambda tmp: Path(tmp).write_bytes(payload))
     return path

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from autograder.exports.files import write_atomic
-from autograder.exports.feedback import error_text, located, message_of, status_note, words
+from autograder.exports.wording import error_text, located, message_of, status_note, words
 from autograder.grading.results import CheckResult, SubmissionResult
 
 VISIBILITIES = ("hidden", "after_due_date", "after_published", "visible")

@@ -16,7 +16,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 from autograder.exports.files import write_atomic
-from autograder.exports.feedback import message_of, status_note, words
+from autograder.exports.wording import message_of, status_note, words
 from autograder.grading.results import SubmissionResult
 
 # Characters XML 1.0 cannot carry, even escaped.

@@ -16,6 +16,7 @@ import re
 from pathlib import Path
 from typing import Any
 
+from autograder.exports.wording import error_text, words
 from autograder.grading.results import SubmissionResult
 
 TEXT_CAP = 100_000  # characters of one output kept on the page
@@ -90,8 +91,6 @@ def _source(cell: dict[str, Any]) -> str:
 def _safe_notebook(cells: list[dict[str, Any]], result: SubmissionResult, lang: str):
     import nbformat
     from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
-
-    from autograder.exports.feedback import error_text, words
 
     outputs = {o.get("index"): o.get("outputs", []) for o in result.cell_outputs if isinstance(o, dict)}
     errors = {e.get("index"): e for e in result.cell_errors if isinstance(e, dict)}

@@ -25,6 +25,7 @@ from pathlib import Path
 
 import numpy as np
 
+from autograder.engine.keras_home import link_keras_home  # noqa: F401  (re-exported: tests and benchmarks use it here)
 from autograder.errors import DataError
 
 ENV_VARIABLE = "GRADE_FASHION_MNIST"
@@ -259,36 +260,6 @@ def default_cache_dir() -> Path:
 def worker_keras_home(data_dir: Path | str | None = None, cache_dir: Path | None = None) -> Path:
     """Find, validate and prepare: the KERAS_HOME folder a worker of a Fashion-MNIST assignment gets."""
     return prepare_worker_keras_home(find_fashion_mnist(data_dir), cache_dir or default_cache_dir())
-
-
-def link_keras_home(data_home: Path, folder: Path) -> Path:
-    """A writable Keras home in ``folder`` whose ``datasets/fashion-mnist`` links to the read-only ``data_home``'s.
-
-    Keras uses KERAS_HOME only where it may write (elsewhere it falls back to
-    ``/tmp/.keras`` and downloads), so a worker needs a writable home; the
-    data itself stays behind the link, in the read-only ``data_home`` (where
-    symbolic links cannot be made, the files are hard-linked or copied).
-    Returns the folder to use as KERAS_HOME.
-    """
-    folder = Path(folder)
-    datasets = folder / KERAS_SUBDIR.parent
-    datasets.mkdir(parents=True, exist_ok=True)
-    link = folder / KERAS_SUBDIR
-    if link.is_symlink() or link.is_file():
-        link.unlink()
-    elif link.exists():
-        shutil.rmtree(link)
-    source = Path(data_home).absolute() / KERAS_SUBDIR
-    try:
-        link.symlink_to(source, target_is_directory=True)
-    except OSError:  # no symlinks (Windows without the privilege): hard links, else copies
-        link.mkdir()
-        for path in source.iterdir():
-            try:
-                os.link(path, link / path.name)
-            except OSError:
-                shutil.copyfile(path, link / path.name)
-    return folder
 
 
 def _source_key(folder: Path) -> str:

@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 
-from autograder.grading.checks import CallTimeout, CheckFailed, StudentError, WorkerCrashed
+from autograder.grading.checks import CallTimeout, CheckFailed, MissingName, StudentError, WorkerCrashed
 from autograder.engine.client import SubmissionProxy, WorkerSession
 from autograder.grading.results import CheckResult
 from autograder.grading.rubric import Rubric
@@ -126,6 +126,8 @@ def classify(call: pytest.CallInfo, credit: Credit | None) -> Outcome:
             return _from_failure("partial", credit.fraction, credit.failure)
         return Outcome("passed", 1.0)
     exc = call.excinfo.value
+    if isinstance(exc, MissingName):  # a name the check needs is not defined: the check fails
+        return Outcome("failed", message=_cap(exc.message), message_ko=_cap(exc.message_ko))
     if isinstance(exc, CheckFailed):
         return _from_failure("failed", 0.0, exc)
     if isinstance(exc, CallTimeout):

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from autograder.engine.limits import Limits
 from autograder.errors import RubricError
 
 if sys.version_info >= (3, 11):
@@ -16,16 +17,6 @@ else:  # pragma: no cover
     import tomli as tomllib
 
 LANGUAGES = ("ko", "en")
-
-
-@dataclass
-class Limits:
-    call_timeout: float = 10.0  # seconds for one call into student code
-    timeout: float = 120.0  # wall-clock seconds for the whole submission
-    memory_mb: int = 2048
-    max_processes: int = 64
-    output_kb: int = 256  # student stdout/stderr kept per submission
-    scratch_mb: int = 512  # the worker's writable folder and /tmp
 
 
 @dataclass
