@@ -185,6 +185,22 @@ def submission_times(subs_dir: Path, manifest: Path | None = None) -> dict[str, 
     return times
 
 
+def download_times(recorded: dict[str, str | None], manifest: Path | None = None) -> dict[str, str]:
+    """When each student of an LMS download came in: student id -> ISO 8601 (UTC).
+
+    From the time the LMS recorded (``recorded``), overridden by a manifest CSV
+    when one is named; never from file times, which the download does not keep.
+    """
+    times = {}
+    for sid, value in recorded.items():
+        when = parse_time(value)
+        if when is not None:
+            times[sid] = when.astimezone(timezone.utc).isoformat()
+    if manifest is not None:
+        times.update(_read_manifest(Path(manifest)))
+    return times
+
+
 def _read_manifest(path: Path) -> dict[str, str]:
     table = read_text_csv(path, missing="no such manifest file", unreadable="not a readable CSV manifest",
                           error=SubmissionError)

@@ -24,9 +24,10 @@ from autograder import __version__
 from autograder.grading.course import Assignment
 from autograder.errors import BatchInterrupted, GradingError, UsageError
 from autograder.grading.grade import GradeOptions, grade_submission
-from autograder.batch.late import apply_late, late_policy, submission_times
+from autograder.batch.intake import Entry, Intake, read_download
+from autograder.batch.late import apply_late, download_times, late_policy, submission_times
 from autograder.grading.results import SubmissionResult
-from autograder.grading.submissions import content_hash, find_submissions, student_id_of
+from autograder.grading.submissions import content_hash, student_id_of
 
 JOURNAL_NAME = ".grade-journal.sqlite"
 FIXED_COLUMNS = ("total", "max", "percent", "status", "graded_by", "duration_s")
@@ -41,12 +42,19 @@ class BatchSummary:
     graded: int = 0  # graded in this run
     reused: int = 0  # taken from the journal
     errors: list[str] = field(default_factory=list)
+    intake: Intake | None = None  # the layout read, and what of the download was left out
 
 
 def run_batch(subs_dir: Path, assignment: Assignment, out_csv: Path, *, options: GradeOptions | None = None,
               jobs: int | None = None, force: bool = False, scheduler: str | None = None,
-              manifest: Path | None = None, on_result: Callable[[SubmissionResult, bool], None] | None = None) -> BatchSummary:
+              manifest: Path | None = None, on_result: Callable[[SubmissionResult, bool], None] | None = None,
+              layout: str | None = None, timezone: str | None = None) -> BatchSummary:
     """Grade every submission in ``subs_dir`` and write ``out_csv`` and ``results/<id>.json`` beside it.
+
+    ``subs_dir`` is today's folder of submissions or an LMS download (its .zip or
+    folder; see :mod:`autograder.batch.intake`), unpacked into ``intake/`` beside
+    ``out_csv``; ``layout`` forces how it is read. ``timezone`` (an IANA name)
+    places download times that carry none (default: the late policy's).
 
     With ``scheduler`` (a Dask scheduler address) submissions are graded on that
     cluster's workers instead of a local process pool; the journal stays local.
@@ -59,8 +67,15 @@ def run_batch(subs_dir: Path, assignment: Assignment, out_csv: Path, *, options:
         raise UsageError(f"{out_csv}: the folder {out_csv.parent} does not exist")
     rubric = assignment.rubric(options.suite)  # a broken rubric stops the batch before anything runs
     policy = late_policy(rubric.late, source=rubric.path)
-    paths = find_submissions(Path(subs_dir))
-    times = submission_times(Path(subs_dir), manifest)
+    intake = read_download(Path(subs_dir), out_csv.parent / "intake", layout=layout,
+                           wanted=(f"{assignment.name}.ipynb", f"{assignment.name}.py"),
+                           timezone=_zone(timezone) or (policy.due.tzinfo if policy else None))
+    people = {e.student_id: e for e in intake.entries}
+    paths = [e.path for e in intake.entries if not e.status]
+    if intake.layout == "plain":
+        times = submission_times(Path(subs_dir), manifest)
+    else:
+        times = download_times({e.student_id: e.submitted_at for e in intake.entries}, manifest)
     jobs = max(1, jobs or os.cpu_count() or 1)
     if options.threads <= 1:
         options.threads = max(1, (os.cpu_count() or 1) // jobs)
@@ -68,7 +83,13 @@ def run_batch(subs_dir: Path, assignment: Assignment, out_csv: Path, *, options:
     results_dir.mkdir(exist_ok=True)
     rubric_hash = journal_mod.rubric_hash(rubric.folder)
     results: dict[str, SubmissionResult] = {}
-    summary = BatchSummary([], out_csv)
+    summary = BatchSummary([], out_csv, intake=intake)
+    for entry in intake.entries:
+        if entry.status:  # cannot be graded (several candidate files, a broken .zip): its row says why
+            results[entry.student_id] = SubmissionResult(entry.student_id, assignment.name, str(entry.path or ""), "",
+                                                         entry.status, engine_version=__version__,
+                                                         submitted_at=times.get(entry.student_id))
+            _write_json(results_dir / f"{entry.student_id}.json", results[entry.student_id])
     with journal_mod.Journal(out_csv.parent / JOURNAL_NAME) as journal:
         todo = []
         for path in paths:
@@ -96,8 +117,8 @@ def run_batch(subs_dir: Path, assignment: Assignment, out_csv: Path, *, options:
             done = summary.graded + summary.reused
             raise BatchInterrupted(f"interrupted: {done} of {len(paths)} submissions are graded and kept in the journal "
                                    f"({out_csv.parent / JOURNAL_NAME}); run the same command again to grade the rest") from None
-    summary.results = [results[student_id_of(p)] for p in paths]
-    frame = grades_frame(summary.results, rubric.checks)
+    summary.results = [results[e.student_id] for e in intake.entries]
+    frame = grades_frame(summary.results, rubric.checks, people=people)
     if policy is not None:
         frame = apply_late(frame, policy)
     journal_mod.write_atomic(out_csv, lambda tmp: frame.to_csv(tmp, index=False))
@@ -175,21 +196,36 @@ def _write_json(path: Path, result: SubmissionResult) -> None:
     write_atomic(path, lambda tmp: Path(tmp).write_text(json.dumps(result.to_dict(), ensure_ascii=False, indent=1), encoding="utf-8"))
 
 
-def grades_frame(results: list[SubmissionResult], checks: dict[str, float]) -> pd.DataFrame:
-    """One row per student: points per check, totals, status, figures, hash."""
+def _zone(name: str | None):
+    if not name:
+        return None
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise UsageError(f"--timezone {name!r} is not a known time zone (e.g. Asia/Seoul, UTC)") from None
+
+
+def grades_frame(results: list[SubmissionResult], checks: dict[str, float], *,
+                 people: dict[str, Entry] | None = None) -> pd.DataFrame:
+    """One row per student: the LMS's id and name, points per check, totals, status, figures, hash."""
+    people = people or {}
     check_ids, max_points = list(checks), round(sum(checks.values()), 6)
     metric_names = sorted({m for r in results for m in r.metrics})
     rows = []
     for r in results:
         points = {c.id: c.points for c in r.checks}
-        row = {"student_id": r.student_id}
+        person = people.get(r.student_id)
+        row = {"student_id": r.student_id, "name": person.name if person else ""}
         row.update({check: points.get(check, 0.0) for check in check_ids})
         row.update(total=r.total, max=max_points, percent=round(100 * r.total / max_points, 2) if max_points else 0.0, status=r.status, graded_by=r.graded_by,
                    duration_s=r.duration_s)
         row.update({m: r.metrics.get(m) for m in metric_names})
-        row.update(notes=notes_of(r), content_hash=r.content_hash, submitted_at=r.submitted_at or "")
+        late = "marked late by the LMS" if person is not None and person.late else ""
+        row.update(notes="; ".join(n for n in (late, notes_of(r)) if n)[:500], content_hash=r.content_hash, submitted_at=r.submitted_at or "")
         rows.append(row)
-    columns = ["student_id", *check_ids, *FIXED_COLUMNS, *metric_names, "notes", "content_hash", "submitted_at"]
+    columns = ["student_id", "name", *check_ids, *FIXED_COLUMNS, *metric_names, "notes", "content_hash", "submitted_at"]
     return pd.DataFrame(rows, columns=columns)
 
 

@@ -82,10 +82,21 @@ def check(path: Path | None, name: str | None, lang: str | None, hidden: bool, d
 @click.option("--dask-scheduler", "scheduler", metavar="ADDRESS", help="Grade on an existing Dask cluster (tcp://HOST:8786).")
 @click.option("--require-sandbox", is_flag=True, help="Refuse to run when bubblewrap cannot sandbox the workers.")
 @click.option("--manifest", type=click.Path(path_type=Path, dir_okay=False),
-              help="CSV of student_id,submitted_at for the late policy (default: SUBS/manifest.csv, else file times).")
+              help="CSV of student_id,submitted_at for the late policy (default: SUBS/manifest.csv, else the "
+                   "LMS's times, else file times).")
+@click.option("--layout", type=click.Choice(["canvas", "moodle", "blackboard", "gradescope", "classroom", "plain"]),
+              help="How SUBS is laid out (default: detected from its names).")
+@click.option("--timezone", metavar="ZONE", help="Time zone of download times that carry none, e.g. Asia/Seoul "
+                                                  "(Blackboard; default: the late policy's).")
 def batch(subs: Path, name: str, out: Path, jobs: int | None, force: bool, public: bool, data_dir: Path | None,
-          seed: int, scheduler: str | None, require_sandbox: bool, manifest: Path | None) -> None:
-    """Grade every submission in SUBS (one .ipynb, .py or folder per student) into a CSV."""
+          seed: int, scheduler: str | None, require_sandbox: bool, manifest: Path | None, layout: str | None,
+          timezone: str | None) -> None:
+    """Grade every submission in SUBS into a CSV.
+
+    SUBS is a folder with one .ipynb, .py or folder per student, or an LMS's
+    download (Canvas, Moodle, Blackboard, Gradescope, GitHub Classroom), the .zip
+    itself or its extracted folder.
+    """
     from rich.progress import Progress
 
     from autograder.batch.run import run_batch
@@ -99,9 +110,11 @@ def batch(subs: Path, name: str, out: Path, jobs: int | None, force: bool, publi
     with Progress(transient=True, console=console, disable=not console.is_terminal) as progress:
         task = progress.add_task(f"grading {name}", total=None)
         summary = run_batch(subs, assignment, out, options=options, jobs=jobs, force=force, scheduler=scheduler,
-                            manifest=manifest,
+                            manifest=manifest, layout=layout, timezone=timezone,
                             on_result=lambda result, reused: progress.advance(task))
     click.echo(display.batch_summary(summary.results, str(out), summary.reused))
+    for line in summary.intake.lines() if summary.intake else []:
+        click.echo(line)
     for error in summary.errors:
         click.echo(f"warning: {error}", err=True)
 

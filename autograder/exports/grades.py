@@ -2,7 +2,7 @@
 
 grades.csv columns, in order (written by ``grade batch``)::
 
-    student_id, <one column per check, points earned>, [raw_total, late_penalty, late_by],
+    student_id, name, <one column per check, points earned>, [raw_total, late_penalty, late_by],
     total, max, percent, status, graded_by, duration_s, <metric columns>, notes,
     content_hash, submitted_at
 """
@@ -16,7 +16,7 @@ import pandas as pd
 from autograder.exports.files import ExportError, read_text_csv
 
 REQUIRED = ("student_id", "total", "max", "percent", "status")
-TEXT = ("student_id", "status", "graded_by", "notes", "content_hash", "submitted_at", "late_by")
+TEXT = ("student_id", "name", "status", "graded_by", "notes", "content_hash", "submitted_at", "late_by")
 LATE = ("raw_total", "late_penalty", "late_by")
 # Columns after the check columns, in the order batch writes them.
 FIXED = (*LATE, "total", "max", "percent", "status", "graded_by", "duration_s", "notes", "content_hash",
@@ -45,6 +45,8 @@ def check_columns(grades: pd.DataFrame) -> list[str]:
     """The per-check point columns: those between student_id and the fixed columns."""
     columns = list(grades.columns)
     start = columns.index("student_id") + 1
+    if start < len(columns) and columns[start] == "name":  # the LMS's name of the student (older files lack it)
+        start += 1
     end = next((i for i, c in enumerate(columns) if c in FIXED), len(columns))
     return columns[start:end]
 

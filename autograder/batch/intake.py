@@ -1,0 +1,419 @@
+"""Intake: turn what an LMS hands out into one entry per student.
+
+``grade batch SUBS`` reads SUBS as today's layout (``SUBS/<id>.ipynb|.py|<id>/``)
+or as the download of an LMS, the ``.zip`` itself or its extracted folder:
+
+- ``canvas``: "Download Submissions", flat files
+  ``{name}_[late_|LATE_]{user id}_{submission id}_{original name}`` (a ``-1``, ``-2``
+  before the suffix of a resubmitted file); the id is the Canvas user id.
+- ``moodle``: "Download all submissions", folders (or flat files) named
+  ``{Full Name}_{participant id}_assignsubmission_file_``; the id is the participant id.
+- ``blackboard``: "Assignment File Download",
+  ``{Assignment}_{username}_attempt_{YYYY-MM-DD-HH-MM-SS}_{file}`` and a ``.txt``
+  receipt per attempt (``Name: Full Name (username)``); the id is the username.
+- ``gradescope``: "Export Submissions", ``submission_metadata.yml`` and one
+  ``submission_<id>/`` folder per submission; the id is the submitter's SID, else email.
+- ``classroom``: ``gh classroom clone student-repos``, ``{assignment}-{github username}/``
+  repositories; the id is the GitHub username.
+
+Each student's files are copied into a folder of their own (their ``.zip``
+unpacked safely), one code file is chosen (the assignment's file name, else the
+only notebook, else the only module), and whatever cannot be read is listed,
+never dropped silently. Submission times come from the download (Gradescope,
+Blackboard), never from file times.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+from dataclasses import dataclass, field
+from datetime import datetime, tzinfo
+from pathlib import Path
+
+from autograder.batch import archive
+from autograder.errors import SubmissionError, UsageError
+from autograder.grading.submissions import CODE_SUFFIXES, IGNORED, find_submissions, student_id_of
+
+LAYOUTS = ("canvas", "moodle", "blackboard", "gradescope", "classroom", "plain")
+MARKER = ".grade-intake"
+GRADESCOPE_METADATA = "submission_metadata.yml"
+MAX_METADATA_BYTES = 20 * 2**20
+SAFE_ID = re.compile(r"[A-Za-z0-9][\w.@+-]{0,99}")
+
+CANVAS = re.compile(r"(?P<name>[^_/]+)_(?:(?P<late>late|LATE)_)?(?P<uid>\d+)_(?P<sub>\d+)_(?P<orig>.+)")
+MOODLE = re.compile(r"(?P<name>.+)_(?P<pid>\d+)_assignsubmission_(?P<plugin>[a-z]+)_(?P<orig>.*)")
+BLACKBOARD = re.compile(r"(?P<head>.+)_attempt_(?P<stamp>\d{4}-\d\d-\d\d-\d\d-\d\d-\d\d)(?:_(?P<orig>.+)|(?P<receipt>\.txt))")
+RESUBMITTED = re.compile(r"-\d+(?=\.[^.]+$)")
+
+
+@dataclass
+class Entry:
+    """One student of a download: where their submission is, or why it cannot be graded."""
+
+    student_id: str
+    name: str = ""
+    path: Path | None = None  # the student's folder (LMS layouts) or today's file or folder
+    submitted_at: str | None = None  # ISO 8601 with a timezone, as the LMS recorded it
+    status: str = ""  # empty when gradable, else "error: ..." (that student's row)
+    late: bool = False  # the LMS marked it late (Canvas)
+
+
+@dataclass
+class Skipped:
+    item: str  # a file or folder of the download
+    reason: str
+
+
+@dataclass
+class Intake:
+    """What was read from SUBS: the layout, one entry per student, and what was left out."""
+
+    layout: str
+    entries: list[Entry]
+    skipped: list[Skipped] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+    def lines(self) -> list[str]:
+        """A line per item of the download left out, and the notes (students who cannot be
+        graded are rows of grades.csv with their status, and the batch summary lists them)."""
+        return [f"skipped {s.item}: {s.reason}" for s in self.skipped] + self.notes
+
+
+@dataclass
+class _Student:
+    name: str = ""
+    files: list[tuple[Path, str]] = field(default_factory=list)  # (source, path inside the student's folder)
+    submitted_at: datetime | None = None
+    late: bool = False
+
+
+def read_download(subs: Path, workdir: Path, *, layout: str | None = None, wanted: tuple[str, ...] = (),
+                  timezone: tzinfo | None = None) -> Intake:
+    """Read SUBS (a folder or a .zip download); LMS layouts are copied into ``workdir``.
+
+    ``wanted`` are the assignment's file names (e.g. ``01_logic_gates.ipynb``), tried
+    first when a student handed in several code files. ``timezone`` places the
+    times of downloads that carry none (Blackboard's attempt stamps).
+    """
+    subs, workdir = Path(subs), Path(workdir)
+    if layout is not None and layout not in LAYOUTS:
+        raise UsageError(f"--layout must be one of {', '.join(LAYOUTS)}, not {layout!r}")
+    if subs.is_file() and subs.suffix.lower() == ".zip":
+        _fresh(workdir)
+        archive.extract_zip(subs, workdir / "download")
+        root = _single_folder(workdir / "download")
+    elif subs.is_dir():
+        root = subs
+    else:
+        raise SubmissionError(f"{subs}: no such folder or .zip download")
+    layout = layout or detect_layout(root)
+    if layout == "plain":
+        found = find_submissions(root)
+        others = [Skipped(p.name, "not a notebook (.ipynb), module (.py) or folder") for p in _listing(root)
+                  if p.is_file() and p.suffix not in CODE_SUFFIXES and p.name != "manifest.csv"]
+        return Intake("plain", [Entry(student_id_of(p), path=p) for p in found], others)
+    if not subs.is_file():
+        _fresh(workdir)
+    students, skipped, notes = READERS[layout](root, timezone)
+    if not students:
+        raise SubmissionError(f"{subs}: no student submissions found in this {layout} download"
+                              + (f" ({len(skipped)} entries skipped, e.g. {skipped[0].item}: {skipped[0].reason})" if skipped else ""))
+    entries = []
+    for sid in sorted(students):
+        if not SAFE_ID.fullmatch(sid):
+            skipped.append(Skipped(sid[:100], "the id is not usable as a file name"))
+            continue
+        entries.append(_materialise(sid, students[sid], workdir, wanted))
+    return Intake(layout, entries, skipped, notes)
+
+
+def detect_layout(root: Path) -> str:
+    """The LMS a downloaded folder comes from, by its file and folder names."""
+    names = [p.name for p in _listing(root)]
+    if GRADESCOPE_METADATA in names:
+        return "gradescope"
+    if any(MOODLE.fullmatch(n) for n in names):
+        return "moodle"
+    if any(BLACKBOARD.fullmatch(n) for n in names):
+        return "blackboard"
+    folders = [p for p in _listing(root) if p.is_dir()]
+    if folders and (root.name.endswith("-submissions") or all((p / ".git").exists() for p in folders)) \
+            and len(folders) == len(names) and _classroom_prefix(root, folders):
+        return "classroom"
+    if any(CANVAS.fullmatch(p.name) for p in _listing(root) if p.is_file()):
+        return "canvas"
+    return "plain"
+
+
+def _listing(root: Path) -> list[Path]:
+    return sorted(p for p in root.iterdir() if p.name not in archive.JUNK and not p.name.startswith("."))
+
+
+def _single_folder(root: Path) -> Path:
+    """Descend into the one folder a download's .zip wraps everything in (Gradescope, Classroom)."""
+    entries = _listing(root)
+    return entries[0] if len(entries) == 1 and entries[0].is_dir() else root
+
+
+def _fresh(workdir: Path) -> None:
+    """An empty work folder; one left by an earlier batch (it has the marker) is replaced."""
+    if workdir.exists():
+        if not (workdir / MARKER).is_file():
+            raise UsageError(f"{workdir}: exists and was not made by grade batch; move it away")
+        shutil.rmtree(workdir)
+    workdir.mkdir(parents=True)
+    (workdir / MARKER).write_text("made by grade batch: the unpacked download, replaced on every run\n", encoding="utf-8")
+
+
+# ---- one reader per LMS: (students by id, skipped, notes) ----
+
+def _canvas(root: Path, timezone: tzinfo | None):
+    students: dict[str, _Student] = {}
+    skipped = []
+    for path in _listing(root):
+        match = CANVAS.fullmatch(path.name) if path.is_file() else None
+        if match is None:
+            skipped.append(Skipped(path.name, "not a Canvas submission name ({name}_{user id}_{submission id}_{file})"))
+            continue
+        student = students.setdefault(match["uid"], _Student(name=match["name"]))
+        student.late = student.late or bool(match["late"])
+        student.files.append((path, match["orig"]))
+    return students, skipped, []
+
+
+def _moodle(root: Path, timezone: tzinfo | None):
+    students: dict[str, _Student] = {}
+    skipped = []
+    for path in _listing(root):
+        match = MOODLE.fullmatch(path.name)
+        if match is None:
+            skipped.append(Skipped(path.name, "not a Moodle submission name ({Full Name}_{participant id}_assignsubmission_file_)"))
+            continue
+        if match["plugin"] != "file":
+            skipped.append(Skipped(path.name, f"a Moodle {match['plugin']} submission, not a file"))
+            continue
+        student = students.setdefault(match["pid"], _Student(name=match["name"]))
+        if path.is_dir() and not match["orig"]:
+            student.files += _tree(path, skipped)
+        elif path.is_file() and match["orig"]:
+            student.files.append((path, match["orig"]))
+        else:
+            skipped.append(Skipped(path.name, "neither a submission folder nor a submitted file"))
+    return students, skipped, []
+
+
+def _blackboard(root: Path, timezone: tzinfo | None):
+    receipts = {}  # (head, stamp) -> (username, name) from "Name: Full Name (username)"
+    attempts: dict[tuple[str, str], list[tuple[Path, str]]] = {}
+    skipped = []
+    for path in _listing(root):
+        match = BLACKBOARD.fullmatch(path.name) if path.is_file() else None
+        if match is None:
+            skipped.append(Skipped(path.name, "not a Blackboard attempt name ({Assignment}_{username}_attempt_{date}_{file})"))
+        elif match["receipt"]:
+            receipts[(match["head"], match["stamp"])] = _receipt_name(path)
+        else:
+            attempts.setdefault((match["head"], match["stamp"]), []).append((path, match["orig"]))
+    latest: dict[str, tuple[str, _Student]] = {}
+    for (head, stamp), files in sorted(attempts.items(), key=lambda kv: kv[0][1]):
+        username, name = receipts.get((head, stamp)) or (head.rsplit("_", 1)[-1], "")
+        if not head.endswith(f"_{username}"):
+            username, name = head.rsplit("_", 1)[-1], ""
+        if username in latest:
+            skipped += [Skipped(p.name, f"an earlier attempt of {username}") for p, _ in latest[username][1].files]
+        when = datetime.strptime(stamp, "%Y-%m-%d-%H-%M-%S")
+        latest[username] = (stamp, _Student(name=name, files=files, submitted_at=when.replace(tzinfo=timezone) if timezone else None))
+    notes = [] if timezone or not latest else [
+        "Blackboard's attempt times carry no timezone: give --timezone (e.g. Asia/Seoul) or a late policy to use them"]
+    return {user: student for user, (_, student) in latest.items()}, skipped, notes
+
+
+def _receipt_name(path: Path) -> tuple[str, str] | None:
+    try:
+        text = path.read_bytes()[:65536].decode("utf-8", errors="replace")
+    except OSError:
+        return None
+    match = re.search(r"^Name:\s*(?P<name>.*?)\s*\((?P<user>[^()\s]+)\)\s*$", text, re.MULTILINE)
+    return (match["user"], match["name"]) if match else None
+
+
+def _gradescope(root: Path, timezone: tzinfo | None):
+    import yaml
+
+    meta_path = root / GRADESCOPE_METADATA
+    if meta_path.stat().st_size > MAX_METADATA_BYTES:
+        raise SubmissionError(f"{meta_path}: larger than {MAX_METADATA_BYTES // 2**20} MB")
+    try:
+        meta = yaml.safe_load(meta_path.read_text(encoding="utf-8"))
+    except (yaml.YAMLError, UnicodeDecodeError) as e:
+        raise SubmissionError(f"{meta_path}: not readable YAML ({str(e).splitlines()[0]})") from None
+    if not isinstance(meta, dict):
+        raise SubmissionError(f"{meta_path}: not a mapping of submission folders")
+    students: dict[str, _Student] = {}
+    skipped = []
+    for folder, info in meta.items():
+        folder = str(folder)
+        people = info.get(":submitters") if isinstance(info, dict) else None
+        if not isinstance(people, list) or archive.safe_parts(folder) != (folder,) or not (root / folder).is_dir():
+            skipped.append(Skipped(folder, f"listed in {GRADESCOPE_METADATA} without submitters or a folder"))
+            continue
+        files = _tree(root / folder, skipped)
+        for person in people:
+            person = person if isinstance(person, dict) else {}
+            sid = str(person.get(":sid") or person.get(":email") or "").strip()
+            if not sid:
+                skipped.append(Skipped(folder, "a submitter without SID or email"))
+                continue
+            students[sid] = _Student(name=str(person.get(":name") or ""), files=files,
+                                     submitted_at=_gradescope_time(info.get(":created_at")))
+    listed = {str(k) for k in meta}
+    skipped += [Skipped(p.name, f"not listed in {GRADESCOPE_METADATA}") for p in _listing(root)
+                if p.name not in listed and p.name != GRADESCOPE_METADATA]
+    return students, skipped, []
+
+
+def _gradescope_time(value) -> datetime | None:
+    if isinstance(value, datetime):
+        return value if value.tzinfo else None
+    match = re.fullmatch(r"(\d{4}-\d\d-\d\d)[ T](\d\d:\d\d:\d\d)(?:\.\d+)?\s*(Z|[+-]\d\d:?\d\d)", str(value or "").strip())
+    if not match:
+        return None
+    zone = "+00:00" if match[3] == "Z" else match[3] if ":" in match[3] else f"{match[3][:3]}:{match[3][3:]}"
+    return datetime.fromisoformat(f"{match[1]}T{match[2]}{zone}")
+
+
+def _classroom(root: Path, timezone: tzinfo | None):
+    folders = [p for p in _listing(root) if p.is_dir()]
+    prefix = _classroom_prefix(root, folders)
+    students: dict[str, _Student] = {}
+    skipped = [Skipped(p.name, "not a repository folder") for p in _listing(root) if not p.is_dir()]
+    for path in folders:
+        if not prefix or not path.name.startswith(prefix) or len(path.name) == len(prefix):
+            skipped.append(Skipped(path.name, f"not named {prefix or '{assignment}-'}{{github username}}"))
+            continue
+        students[path.name[len(prefix):]] = _Student(files=_tree(path, skipped))
+    return students, skipped, []
+
+
+def _classroom_prefix(root: Path, folders: list[Path]) -> str:
+    """``{assignment}-``: from the ``{assignment}-submissions`` folder, else shared by every repository."""
+    if root.name.endswith("-submissions") and len(root.name) > len("-submissions"):
+        return root.name[: -len("submissions")]
+    if len(folders) < 2:
+        return ""
+    common = os.path.commonprefix([p.name for p in folders])
+    return common[: common.rfind("-") + 1]
+
+
+READERS = {"canvas": _canvas, "moodle": _moodle, "blackboard": _blackboard, "gradescope": _gradescope,
+           "classroom": _classroom}
+
+
+def _tree(folder: Path, skipped: list[Skipped]) -> list[tuple[Path, str]]:
+    """Every regular file under ``folder`` (links are listed as skipped, never followed)."""
+    files = []
+    for here, dirs, names in os.walk(folder):
+        dirs[:] = sorted(d for d in dirs if d not in IGNORED and d not in archive.JUNK)
+        for name in sorted(names):
+            path = Path(here) / name
+            rel = path.relative_to(folder).as_posix()
+            if name in archive.JUNK:
+                continue
+            if path.is_symlink() or not path.is_file():
+                skipped.append(Skipped(f"{folder.name}/{rel}", "a link or special file, not copied"))
+                continue
+            files.append((path, rel))
+        for d in list(dirs):
+            if (Path(here) / d).is_symlink():
+                skipped.append(Skipped(f"{folder.name}/{(Path(here) / d).relative_to(folder).as_posix()}", "a link, not followed"))
+                dirs.remove(d)
+    return files
+
+
+# ---- one folder per student, one code file chosen ----
+
+def _materialise(sid: str, student: _Student, workdir: Path, wanted: tuple[str, ...]) -> Entry:
+    """Copy a student's files into ``workdir/students/<id>/`` and choose the file to grade."""
+    entry = Entry(sid, student.name, None, student.submitted_at.isoformat() if student.submitted_at else None,
+                  late=student.late)
+    dest = workdir / "students" / sid
+    dest.mkdir(parents=True)
+    for source, rel in student.files:
+        parts = archive.safe_parts(_resubmitted_name(rel, wanted))
+        if parts is None:
+            entry.status = f"error: the file name {rel[:100]!r} is not usable"
+            return entry
+        target = dest.joinpath(*parts)
+        if target.exists():  # two uploads of one name: keep the first, say so
+            entry.status = f"error: two files named {rel[:100]!r} in this submission"
+            return entry
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(source, target, follow_symlinks=False)
+    for packed in sorted(p for p in dest.rglob("*") if p.is_file() and p.suffix.lower() == ".zip"):
+        try:
+            archive.extract_zip(packed, packed.with_suffix(""), limits=archive.STUDENT_LIMITS)
+        except SubmissionError as e:
+            entry.status = f"error: {packed.name}: {str(e).split(': ', 1)[-1]}"
+            return entry
+        except FileExistsError:
+            entry.status = f"error: {packed.name} unpacks over a file or folder of the same name"
+            return entry
+        packed.unlink()
+    chosen, problem = choose_file(dest, wanted)
+    if chosen is None:
+        entry.status = f"error: {problem}"
+        return entry
+    entry.path = _isolate(sid, chosen, dest, workdir)
+    return entry
+
+
+def _resubmitted_name(rel: str, wanted: tuple[str, ...]) -> str:
+    """``01_logic_gates-1.ipynb`` -> ``01_logic_gates.ipynb`` when that is the assignment's file name."""
+    plain = RESUBMITTED.sub("", rel)
+    return plain if plain != rel and Path(plain).name in wanted else rel
+
+
+def choose_file(folder: Path, wanted: tuple[str, ...]) -> tuple[Path | None, str]:
+    """The code file to grade in a student's folder: the assignment's file name, else the only
+    notebook, else the only module; or None and the reason (naming the files)."""
+    code = sorted(p for p in folder.rglob("*") if p.is_file() and p.suffix in CODE_SUFFIXES
+                  and not set(p.relative_to(folder).parts) & IGNORED and not p.name.startswith("."))
+    named = [p for name in wanted for p in code if p.name == name]
+    if named:
+        return named[0], ""
+    notebooks = [p for p in code if p.suffix == ".ipynb"]
+    if len(notebooks) == 1:
+        return notebooks[0], ""
+    if not notebooks and len(code) == 1:
+        return code[0], ""
+    if not code:
+        found = sorted(p.relative_to(folder).as_posix() for p in folder.rglob("*") if p.is_file())
+        return None, "no notebook (.ipynb) or module (.py) in the submission" + (f" (files: {_names(found)})" if found else "")
+    names = _names([p.relative_to(folder).as_posix() for p in (notebooks or code)])
+    expected = " or ".join(wanted) or "one file"
+    return None, f"several files could be the submission ({names}); none is named {expected}"
+
+
+def _names(names: list[str]) -> str:
+    shown = ", ".join(n[:80] for n in names[:10])
+    return shown + (f" and {len(names) - 10} more" if len(names) > 10 else "")
+
+
+def _isolate(sid: str, chosen: Path, dest: Path, workdir: Path) -> Path:
+    """The folder to grade, named for the student, where the chosen file is the only candidate:
+    other notebooks (and, for a module, other modules) are set aside in ``workdir/set_aside``."""
+    if chosen.parent != dest:  # inside the student's .zip: that folder becomes the submission
+        aside = workdir / "set_aside" / sid
+        aside.parent.mkdir(parents=True, exist_ok=True)
+        dest.rename(aside)
+        (aside / chosen.parent.relative_to(dest)).rename(dest)
+        chosen = dest / chosen.name
+    rivals = [p for p in dest.iterdir() if p != chosen and p.is_file()
+              and (p.suffix == ".ipynb" or (chosen.suffix == ".py" and p.suffix == ".py"))]
+    for rival in rivals:
+        aside = workdir / "set_aside" / sid
+        aside.mkdir(parents=True, exist_ok=True)
+        rival.rename(aside / rival.name)
+    return dest
