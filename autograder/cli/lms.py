@@ -20,8 +20,9 @@ FILE = click.Path(path_type=Path, dir_okay=False)
 @click.option("--to", "to", required=True, type=click.Choice(["canvas", "moodle", "blackboard", "csv"]),
               help="Import format to write.")
 @click.option("-o", "--output", required=True, type=FILE, help="File to write (its folder must exist).")
-@click.option("--roster", type=FILE, help="Roster CSV: the submission's student_id and the LMS's ids.")
-@click.option("--assignment-title", help="Title of the grade column in the LMS.")
+@click.option("--roster", type=FILE, help="Roster CSV, or the LMS's own gradebook export (Canvas gradebook, Moodle "
+                                         "grading worksheet, Blackboard Grade Center, Gradescope or Classroom roster).")
+@click.option("--assignment-title", help="Title of the grade column in the LMS (default: the rubric's title).")
 @click.option("--assignment-id", help="Canvas assignment id, or Blackboard Grade Center column id.")
 @click.option("--missing", type=click.Choice(["empty", "zero"]), default="empty", show_default=True,
               help="Grade of roster students without a submission.")
@@ -32,9 +33,13 @@ FILE = click.Path(path_type=Path, dir_okay=False)
               help="Roster column for a field (name, email, username, canvas_id, sis_user_id, sis_login_id, "
                    "section, idnumber, student_number, first_name, last_name); repeatable.")
 @click.option("--lang", type=LANGS, default="ko", show_default=True, help="Language of Moodle's Feedback column.")
+@click.option("--min-match", type=float, default=50.0, show_default=True, metavar="PERCENT",
+              help="Refuse when fewer than this share of the roster matched a submission.")
+@click.option("--errors", type=click.Choice(["empty", "zero"]), default="empty", show_default=True,
+              help="Grade of rows whose grading failed (error, timeout): left empty and listed, or 0.")
 def export(grades_csv: Path, to: str, output: Path, roster: Path | None, assignment_title: str | None,
            assignment_id: str | None, missing: str, moodle_key: str, roster_key: str | None,
-           roster_columns: tuple[str, ...], lang: str) -> None:
+           roster_columns: tuple[str, ...], lang: str, min_match: float, errors: str) -> None:
     """Write GRADES_CSV (from grade batch) as an LMS gradebook import file."""
     from autograder.exports.lms import export_grades
     from autograder.exports.roster import parse_column_options
@@ -44,7 +49,7 @@ def export(grades_csv: Path, to: str, output: Path, roster: Path | None, assignm
         columns["student_id"] = roster_key
     report = export_grades(grades_csv, output, to=to, roster=roster, title=assignment_title,
                            assignment_id=assignment_id, missing=missing, moodle_key=moodle_key,
-                           roster_columns=columns, lang=lang)
+                           roster_columns=columns, lang=lang, min_match=min_match, errors=errors)
     for line in report.lines():
         click.echo(line)
 

@@ -7,6 +7,11 @@ Blackboard username, section). Column names are recognised case-insensitively
 from a list of usual headers (a Canvas gradebook export works as it is) and can
 be set one by one.
 
+An LMS's own gradebook export works as a roster too: its kind is recognised from
+its headers, and the column holding the id that ``grade batch`` read from that
+LMS's download becomes the key (see ``LMS_KEYS``); Canvas's ``Points Possible``
+row is left out.
+
 Matching grades to the roster never drops a row silently: submissions missing
 from the roster, roster students without a submission, duplicated ids and roster
 rows without an id are all listed in the :class:`RosterMatch` it returns.
@@ -26,7 +31,7 @@ from autograder.exports.files import ExportError, read_text_csv
 # Logical field -> headers recognised for it (first match wins, case-insensitive).
 DEFAULT_COLUMNS: dict[str, tuple[str, ...]] = {
     "student_id": ("student_id",),
-    "name": ("name", "student", "student name", "이름"),
+    "name": ("name", "student", "student name", "full name", "이름"),
     "first_name": ("first_name", "first name"),
     "last_name": ("last_name", "last name", "surname"),
     "email": ("email", "email address", "e-mail"),
@@ -40,6 +45,15 @@ DEFAULT_COLUMNS: dict[str, tuple[str, ...]] = {
 }
 FIELDS = tuple(DEFAULT_COLUMNS)
 MISSING_POLICIES = ("empty", "zero")
+# LMS gradebook exports: kind -> (headers that identify it, the header holding the intake's id).
+LMS_KEYS: dict[str, tuple[tuple[str, ...], str]] = {
+    "canvas": (("student", "id", "sis login id"), "id"),  # Canvas user id (Download Submissions names)
+    "moodle": (("identifier", "full name"), "identifier"),  # grading worksheet: "Participant 123456"
+    "blackboard": (("last name", "first name", "username"), "username"),  # Grade Center download
+    "gradescope": (("sid", "email"), "sid"),  # roster export: SID, else email, as in submission_metadata.yml
+    "classroom": (("github_username", "identifier"), "github_username"),  # classroom_roster.csv
+}
+POINTS_POSSIBLE = "points possible"
 
 
 @dataclass
@@ -49,6 +63,8 @@ class Roster:
     path: Path
     table: pd.DataFrame  # FIELDS as columns (empty strings where the file has no such column), plus "line"
     columns: dict[str, str]  # logical field -> header found in the file
+    kind: str = "roster"  # or the LMS whose gradebook export it is
+    headers: list[str] = field(default_factory=list)  # every header of the file, as written
 
     def has(self, field_name: str) -> bool:
         return field_name in self.columns
@@ -74,6 +90,9 @@ def read_roster(path: Path, *, columns: Mapping[str, str] | None = None) -> Rost
     raw = read_text_csv(path, missing="no such roster file", unreadable="not a readable CSV roster")
     headers = {str(h).strip().lower(): h for h in raw.columns}
     found: dict[str, str] = {}
+    kind = next((k for k, (marks, _) in LMS_KEYS.items() if all(m in headers for m in marks)), "roster")
+    if kind != "roster" and "student_id" not in headers and not (columns or {}).get("student_id"):
+        columns = {**(columns or {}), "student_id": headers[LMS_KEYS[kind][1]]}
     for name in FIELDS:
         wanted = (columns or {}).get(name)
         if wanted is not None:
@@ -92,9 +111,15 @@ def read_roster(path: Path, *, columns: Mapping[str, str] | None = None) -> Rost
     table = pd.DataFrame({name: (raw[found[name]].str.strip() if name in found else "") for name in FIELDS},
                          index=raw.index)
     table["line"] = raw.index + 2  # the file's line number: header is line 1
+    if kind == "canvas":  # the "Points Possible" row (and Canvas's other non-student rows) hold no student
+        table = table[table["name"].str.strip().str.lower() != POINTS_POSSIBLE]
+    elif kind == "moodle":
+        table["student_id"] = table["student_id"].str.replace(r"^Participant\s+", "", regex=True)
+    elif kind == "gradescope":
+        table["student_id"] = table["student_id"].where(table["student_id"] != "", table["email"])
     if "name" not in found:
         table["name"] = [_join_name(first, last) for first, last in zip(table["first_name"], table["last_name"])]
-    return Roster(path, table.reset_index(drop=True), found)
+    return Roster(path, table.reset_index(drop=True), found, kind, [str(h) for h in raw.columns])
 
 
 def _join_name(first: str, last: str) -> str:
@@ -159,12 +184,16 @@ def match_roster(grades: pd.DataFrame, roster: Roster, *, missing: str = "empty"
     roster_ids = set(keyed["student_id"])
     grade_ids = [str(s) for s in grades["student_id"]]
     grades = grades.assign(student_id=grade_ids)
+    names = dict(zip(grade_ids, grades["name"])) if "name" in grades.columns else {}
+    grades = grades.drop(columns=[c for c in ("name",) if c in grades.columns])
     merged = keyed.merge(grades, on="student_id", how="left", suffixes=("", "_grades"), indicator=True)
     absent = merged["_merge"] == "left_only"
     merged["submitted"] = ~absent
     merged.loc[absent, "status"] = "missing"
     merged.loc[absent, "total"] = 0.0 if missing == "zero" else float("nan")
     merged = merged.drop(columns="_merge").sort_values("line", kind="stable").reset_index(drop=True)
+    if names:
+        merged["name"] = [n or str(names.get(sid, "") or "") for n, sid in zip(merged["name"], merged["student_id"])]
     for column in merged.columns:
         if merged[column].dtype == object or str(merged[column].dtype) in ("str", "string"):
             merged[column] = merged[column].fillna("")
