@@ -194,3 +194,20 @@ def test_the_file_to_grade_is_the_assignments_name_else_the_notebook(tmp_path):
     (tmp_path / "a" / "more.ipynb").write_text("{}", encoding="utf-8")
     chosen, why = choose_file(tmp_path / "a", ("other.ipynb",))
     assert chosen is None and why == "several files could be the submission (more.ipynb, scratch.ipynb); none is named other.ipynb"
+
+
+def test_a_students_broken_zip_is_their_row_and_the_others_go_on(tmp_path):
+    download = lms.write_zip(tmp_path / "submissions.zip", {
+        "kimminsu_1001_5001_01_logic_gates.ipynb": lms.SOLUTION_NB,
+        "leeann_1002_5002_hw.zip": lms.zip_bytes({"../../outside.py": b"x = 1\n"}),
+        "parkjin_1003_5003_hw.zip": b"PK this is no zip",
+        "README.txt": b"downloaded from Canvas",
+    })
+    intake = read_download(download, tmp_path / "work")
+    assert intake.layout == "canvas"
+    status = {e.student_id: e.status for e in intake.entries}
+    assert status["1001"] == ""
+    assert status["1002"] == "error: hw.zip: entry '../../outside.py' has an unsafe name (absolute, '..' or a drive)"
+    assert status["1003"].startswith("error: hw.zip: not a readable .zip file")
+    assert intake.lines() == ["skipped README.txt: not a Canvas submission name ({name}_{user id}_{submission id}_{file})"]
+    assert not list(tmp_path.rglob("outside.py"))
