@@ -11,7 +11,7 @@ import pandas as pd
 import pytest
 from click.testing import CliRunner
 
-from autograder.batch.intake import choose_file, detect_layout, read_download
+from autograder.batch.intake import detect_layout, read_download
 from autograder.cli.main import grade
 from autograder.errors import SubmissionError, UsageError
 from tests import lms_fixtures as lms
@@ -183,17 +183,6 @@ def test_the_work_folder_is_never_one_the_batch_did_not_make(tmp_path):
     with pytest.raises(UsageError, match="was not made by grade batch"):
         read_download(download, mine)
     assert (mine / "thesis.tex").read_text(encoding="utf-8") == "keep me"
-
-
-def test_the_file_to_grade_is_the_assignments_name_else_the_notebook(tmp_path):
-    (tmp_path / "a").mkdir()
-    for name in ("01_logic_gates.py", "scratch.ipynb", "helper.py"):
-        (tmp_path / "a" / name).write_text("x = 1\n", encoding="utf-8")
-    assert choose_file(tmp_path / "a", ("01_logic_gates.ipynb", "01_logic_gates.py"))[0].name == "01_logic_gates.py"
-    assert choose_file(tmp_path / "a", ("other.ipynb",))[0].name == "scratch.ipynb"
-    (tmp_path / "a" / "more.ipynb").write_text("{}", encoding="utf-8")
-    chosen, why = choose_file(tmp_path / "a", ("other.ipynb",))
-    assert chosen is None and why == "several files could be the submission (more.ipynb, scratch.ipynb); none is named other.ipynb"
 
 
 def test_a_students_broken_zip_is_their_row_and_the_others_go_on(tmp_path):

@@ -32,7 +32,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, tzinfo
 from pathlib import Path
 
-from autograder.batch import archive
+from autograder.batch import archive, student_files
 from autograder.errors import SubmissionError, UsageError
 from autograder.grading.submissions import CODE_SUFFIXES, IGNORED, find_submissions, student_id_of
 
@@ -45,7 +45,6 @@ SAFE_ID = re.compile(r"[A-Za-z0-9][\w.@+-]{0,99}")
 CANVAS = re.compile(r"(?P<name>[^_/]+)_(?:(?P<late>late|LATE)_)?(?P<uid>\d+)_(?P<sub>\d+)_(?P<orig>.+)")
 MOODLE = re.compile(r"(?P<name>.+)_(?P<pid>\d+)_assignsubmission_(?P<plugin>[a-z]+)_(?P<orig>.*)")
 BLACKBOARD = re.compile(r"(?P<head>.+)_attempt_(?P<stamp>\d{4}-\d\d-\d\d-\d\d-\d\d-\d\d)(?:_(?P<orig>.+)|(?P<receipt>\.txt))")
-RESUBMITTED = re.compile(r"-\d+(?=\.[^.]+$)")
 
 
 @dataclass
@@ -117,6 +116,7 @@ def read_download(subs: Path, workdir: Path, *, layout: str | None = None, wante
     if not subs.is_file():
         _fresh(workdir)
     students, skipped, notes = READERS[layout](root, timezone)
+    skipped = _links(root) + skipped
     if not students:
         raise SubmissionError(f"{subs}: no student submissions found in this {layout} download"
                               + (f" ({len(skipped)} entries skipped, e.g. {skipped[0].item}: {skipped[0].reason})" if skipped else ""))
@@ -148,7 +148,13 @@ def detect_layout(root: Path) -> str:
 
 
 def _listing(root: Path) -> list[Path]:
-    return sorted(p for p in root.iterdir() if p.name not in archive.JUNK and not p.name.startswith("."))
+    """What a download folder holds, links left out (see :func:`_links`)."""
+    return sorted(p for p in root.iterdir() if p.name not in archive.JUNK and not p.name.startswith(".")
+                  and not p.is_symlink())
+
+
+def _links(root: Path) -> list[Skipped]:
+    return [Skipped(p.name, "a link, not followed") for p in sorted(root.iterdir()) if p.is_symlink()]
 
 
 def _single_folder(root: Path) -> Path:
@@ -332,88 +338,10 @@ def _tree(folder: Path, skipped: list[Skipped]) -> list[tuple[Path, str]]:
     return files
 
 
-# ---- one folder per student, one code file chosen ----
 
 def _materialise(sid: str, student: _Student, workdir: Path, wanted: tuple[str, ...]) -> Entry:
     """Copy a student's files into ``workdir/students/<id>/`` and choose the file to grade."""
-    entry = Entry(sid, student.name, None, student.submitted_at.isoformat() if student.submitted_at else None,
-                  late=student.late)
-    dest = workdir / "students" / sid
-    dest.mkdir(parents=True)
-    for source, rel in student.files:
-        parts = archive.safe_parts(_resubmitted_name(rel, wanted))
-        if parts is None:
-            entry.status = f"error: the file name {rel[:100]!r} is not usable"
-            return entry
-        target = dest.joinpath(*parts)
-        if target.exists():  # two uploads of one name: keep the first, say so
-            entry.status = f"error: two files named {rel[:100]!r} in this submission"
-            return entry
-        target.parent.mkdir(parents=True, exist_ok=True)
-        shutil.copyfile(source, target, follow_symlinks=False)
-    for packed in sorted(p for p in dest.rglob("*") if p.is_file() and p.suffix.lower() == ".zip"):
-        try:
-            archive.extract_zip(packed, packed.with_suffix(""), limits=archive.STUDENT_LIMITS)
-        except SubmissionError as e:
-            entry.status = f"error: {packed.name}: {str(e).split(': ', 1)[-1]}"
-            return entry
-        except FileExistsError:
-            entry.status = f"error: {packed.name} unpacks over a file or folder of the same name"
-            return entry
-        packed.unlink()
-    chosen, problem = choose_file(dest, wanted)
-    if chosen is None:
-        entry.status = f"error: {problem}"
-        return entry
-    entry.path = _isolate(sid, chosen, dest, workdir)
-    return entry
-
-
-def _resubmitted_name(rel: str, wanted: tuple[str, ...]) -> str:
-    """``01_logic_gates-1.ipynb`` -> ``01_logic_gates.ipynb`` when that is the assignment's file name."""
-    plain = RESUBMITTED.sub("", rel)
-    return plain if plain != rel and Path(plain).name in wanted else rel
-
-
-def choose_file(folder: Path, wanted: tuple[str, ...]) -> tuple[Path | None, str]:
-    """The code file to grade in a student's folder: the assignment's file name, else the only
-    notebook, else the only module; or None and the reason (naming the files)."""
-    code = sorted(p for p in folder.rglob("*") if p.is_file() and p.suffix in CODE_SUFFIXES
-                  and not set(p.relative_to(folder).parts) & IGNORED and not p.name.startswith("."))
-    named = [p for name in wanted for p in code if p.name == name]
-    if named:
-        return named[0], ""
-    notebooks = [p for p in code if p.suffix == ".ipynb"]
-    if len(notebooks) == 1:
-        return notebooks[0], ""
-    if not notebooks and len(code) == 1:
-        return code[0], ""
-    if not code:
-        found = sorted(p.relative_to(folder).as_posix() for p in folder.rglob("*") if p.is_file())
-        return None, "no notebook (.ipynb) or module (.py) in the submission" + (f" (files: {_names(found)})" if found else "")
-    names = _names([p.relative_to(folder).as_posix() for p in (notebooks or code)])
-    expected = " or ".join(wanted) or "one file"
-    return None, f"several files could be the submission ({names}); none is named {expected}"
-
-
-def _names(names: list[str]) -> str:
-    shown = ", ".join(n[:80] for n in names[:10])
-    return shown + (f" and {len(names) - 10} more" if len(names) > 10 else "")
-
-
-def _isolate(sid: str, chosen: Path, dest: Path, workdir: Path) -> Path:
-    """The folder to grade, named for the student, where the chosen file is the only candidate:
-    other notebooks (and, for a module, other modules) are set aside in ``workdir/set_aside``."""
-    if chosen.parent != dest:  # inside the student's .zip: that folder becomes the submission
-        aside = workdir / "set_aside" / sid
-        aside.parent.mkdir(parents=True, exist_ok=True)
-        dest.rename(aside)
-        (aside / chosen.parent.relative_to(dest)).rename(dest)
-        chosen = dest / chosen.name
-    rivals = [p for p in dest.iterdir() if p != chosen and p.is_file()
-              and (p.suffix == ".ipynb" or (chosen.suffix == ".py" and p.suffix == ".py"))]
-    for rival in rivals:
-        aside = workdir / "set_aside" / sid
-        aside.mkdir(parents=True, exist_ok=True)
-        rival.rename(aside / rival.name)
-    return dest
+    when = student.submitted_at.isoformat() if student.submitted_at else None
+    path, problem = student_files.gather(workdir / "students" / sid, student.files, wanted=wanted,
+                                         set_aside=workdir / "set_aside" / sid)
+    return Entry(sid, student.name, path, when, f"error: {problem}" if problem else "", student.late)
