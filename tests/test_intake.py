@@ -200,3 +200,13 @@ def test_a_students_broken_zip_is_their_row_and_the_others_go_on(tmp_path):
     assert status["1003"].startswith("error: hw.zip: not a readable .zip file")
     assert intake.lines() == ["skipped README.txt: not a Canvas submission name ({name}_{user id}_{submission id}_{file})"]
     assert not list(tmp_path.rglob("outside.py"))
+
+
+def test_names_from_a_download_cannot_drive_the_terminal(tmp_path):
+    download = lms.write_zip(tmp_path / "submissions.zip", {
+        "kimminsu_1001_5001_01_logic_gates.py": lms.SOLUTION_PY,
+        "\x1b[2Jwiped\x07.txt": b"x",
+    })
+    intake = read_download(download, tmp_path / "work")
+    assert intake.lines() == ["skipped \\x1b[2Jwiped\\x07.txt: not a Canvas submission name "
+                              "({name}_{user id}_{submission id}_{file})"]

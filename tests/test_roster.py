@@ -93,3 +93,31 @@ def test_errors_name_file_and_column(tmp_path):
         parse_column_options(["email"])
     with pytest.raises(ExportError, match="not a roster field"):
         parse_column_options(["phone=Phone"])
+
+
+@pytest.mark.parametrize("kind, header, key, values, ids", [
+    ("canvas", ["Student", "ID", "SIS User ID", "SIS Login ID", "Section"], "ID",
+     [["    Points Possible", "", "", "", ""], ["Kim, Minsu", "1001", "S1", "kim", "A"]], ["1001"]),
+    ("moodle", ["Identifier", "Full name", "Email address", "Status", "Grade"], "Identifier",
+     [["Participant 2001", "Kim Minsu", "kim@x", "Submitted", ""]], ["2001"]),
+    ("blackboard", ["Last Name", "First Name", "Username", "Student ID", "Last Access"], "Username",
+     [["Kim", "Minsu", "kim01", "20260001", ""]], ["kim01"]),
+    ("gradescope", ["First Name", "Last Name", "SID", "Email", "Role"], "SID",
+     [["Minsu", "Kim", "3001", "kim@x", "Student"], ["Bit", "Han", "", "han@x", "Student"]], ["3001", "han@x"]),
+    ("classroom", ["identifier", "github_username", "github_id", "name"], "github_username",
+     [["20260001", "kimminsu", "9001", "Kim Minsu"]], ["kimminsu"]),
+])
+def test_an_lms_gradebook_export_is_keyed_by_the_id_its_download_uses(tmp_path, kind, header, key, values, ids):
+    pd.DataFrame(values, columns=header).to_csv(tmp_path / "export.csv", index=False)
+    roster = read_roster(tmp_path / "export.csv")
+    assert (roster.kind, roster.columns["student_id"]) == (kind, key)
+    assert list(roster.table["student_id"]) == ids
+
+
+def test_moodles_grades_export_is_refused_with_the_worksheet_named(tmp_path):
+    pd.DataFrame([["Minsu", "Kim", "", "kim@x", "18.00"]], columns=[
+        "First name", "Last name", "ID number", "Email address", "Assignment: Logic gates (Real)"]).to_csv(
+        tmp_path / "grades-export.csv", index=False)
+    with pytest.raises(ExportError, match="Moodle's grades export, which holds no participant id: use the "
+                                          "assignment's grading worksheet"):
+        read_roster(tmp_path / "grades-export.csv")

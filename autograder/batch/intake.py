@@ -77,7 +77,7 @@ class Intake:
     def lines(self) -> list[str]:
         """A line per item of the download left out, and the notes (students who cannot be
         graded are rows of grades.csv with their status, and the batch summary lists them)."""
-        return [f"skipped {s.item}: {s.reason}" for s in self.skipped] + self.notes
+        return [f"skipped {shown(s.item)}: {shown(s.reason)}" for s in self.skipped] + self.notes
 
 
 @dataclass
@@ -344,4 +344,11 @@ def _materialise(sid: str, student: _Student, workdir: Path, wanted: tuple[str, 
     when = student.submitted_at.isoformat() if student.submitted_at else None
     path, problem = student_files.gather(workdir / "students" / sid, student.files, wanted=wanted,
                                          set_aside=workdir / "set_aside" / sid)
-    return Entry(sid, student.name, path, when, f"error: {problem}" if problem else "", student.late)
+    return Entry(sid, shown(student.name), path, when, f"error: {shown(problem, limit=500)}" if problem else "", student.late)
+
+
+def shown(text: str, *, limit: int = 200) -> str:
+    """A name from a download as it may be printed: control characters escaped, length bounded."""
+    text = str(text)
+    escaped = "".join(c if c.isprintable() else f"\\x{ord(c):02x}" for c in text[:limit])
+    return escaped + ("..." if len(text) > limit else "")

@@ -106,8 +106,11 @@ def read_roster(path: Path, *, columns: Mapping[str, str] | None = None) -> Rost
                 found[name] = headers[candidate]
                 break
     if "student_id" not in found:
+        hint = ("; this looks like Moodle's grades export, which holds no participant id: use the assignment's "
+                "grading worksheet (Download grading worksheet) as the roster"
+                if all(h in headers for h in ("first name", "last name", "email address")) else "")
         raise ExportError(f"{path}: no student_id column to match submissions by "
-                          f"(columns: {', '.join(map(str, raw.columns))}; name one with --roster-key)")
+                          f"(columns: {', '.join(map(str, raw.columns))}; name one with --roster-key){hint}")
     table = pd.DataFrame({name: (raw[found[name]].str.strip() if name in found else "") for name in FIELDS},
                          index=raw.index)
     table["line"] = raw.index + 2  # the file's line number: header is line 1
