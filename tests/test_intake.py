@@ -166,9 +166,17 @@ def test_layout_is_detected_and_can_be_forced(tmp_path):
     plain.mkdir()
     (plain / "kim.py").write_bytes(lms.SOLUTION_PY)
     (plain / "kim.zip").write_bytes(b"PK")
-    intake = read_download(plain, tmp_path / "work")
-    assert intake.layout == "plain" and [e.student_id for e in intake.entries] == ["kim"]
-    assert intake.lines() == ["skipped kim.zip: not a notebook (.ipynb), module (.py) or folder"]
+    (plain / "lee.zip").write_bytes(lms.zip_bytes({"lab/01_logic_gates.ipynb": lms.SOLUTION_NB}))
+    (plain / "park.zip").write_bytes(b"PK not a zip")
+    (plain / "notes.txt").write_text("x", encoding="utf-8")
+    intake = read_download(plain, tmp_path / "work", wanted=("01_logic_gates.ipynb",))
+    assert intake.layout == "plain" and [e.student_id for e in intake.entries] == ["kim", "lee", "park"]
+    entries = {e.student_id: e for e in intake.entries}
+    assert entries["kim"].path == plain / "kim.py"  # today's layout, read as before
+    assert sorted(p.name for p in entries["lee"].path.iterdir()) == ["01_logic_gates.ipynb"]  # a student's .zip
+    assert entries["park"].status.startswith("error: park.zip: not a readable .zip file")
+    assert intake.lines() == ["skipped notes.txt: not a notebook (.ipynb), module (.py), folder or .zip",
+                              "skipped kim.zip: kim handed in another submission too; the .zip is not graded"]
     with pytest.raises(SubmissionError, match="no student submissions found in this canvas download"):
         read_download(plain, tmp_path / "work", layout="canvas")
     with pytest.raises(UsageError, match="--layout must be one of"):

@@ -57,6 +57,7 @@ class Entry:
     submitted_at: str | None = None  # ISO 8601 with a timezone, as the LMS recorded it
     status: str = ""  # empty when gradable, else "error: ..." (that student's row)
     late: bool = False  # the LMS marked it late (Canvas)
+    source: Path | None = None  # what of SUBS it was read from, when not ``path`` itself (a plain <id>.zip)
 
 
 @dataclass
@@ -109,10 +110,7 @@ def read_download(subs: Path, workdir: Path, *, layout: str | None = None, wante
         raise SubmissionError(f"{subs}: no such folder or .zip download")
     layout = layout or detect_layout(root)
     if layout == "plain":
-        found = find_submissions(root)
-        others = [Skipped(p.name, "not a notebook (.ipynb), module (.py) or folder") for p in _listing(root)
-                  if p.is_file() and p.suffix not in CODE_SUFFIXES and p.name != "manifest.csv"]
-        return Intake("plain", [Entry(student_id_of(p), path=p) for p in found], others)
+        return _plain(root, workdir, wanted, fresh=not subs.is_file())
     if not subs.is_file():
         _fresh(workdir)
     students, skipped, notes = READERS[layout](root, timezone)
@@ -127,6 +125,34 @@ def read_download(subs: Path, workdir: Path, *, layout: str | None = None, wante
             continue
         entries.append(_materialise(sid, students[sid], workdir, wanted))
     return Intake(layout, entries, skipped, notes)
+
+
+def _plain(root: Path, workdir: Path, wanted: tuple[str, ...], *, fresh: bool) -> Intake:
+    """Today's layout, ``<id>.ipynb|.py|<id>/``, plus ``<id>.zip`` (unpacked into ``workdir``)."""
+    zips = [p for p in _listing(root) if p.is_file() and p.suffix.lower() == ".zip"]
+    try:
+        found = find_submissions(root)
+    except SubmissionError:
+        if not zips:
+            raise
+        found = []
+    entries = [Entry(student_id_of(p), path=p) for p in found]
+    skipped = [Skipped(p.name, "not a notebook (.ipynb), module (.py), folder or .zip") for p in _listing(root)
+               if p.is_file() and p.suffix not in CODE_SUFFIXES and p.suffix.lower() != ".zip" and p.name != "manifest.csv"]
+    if not zips:
+        return Intake("plain", entries, skipped)
+    if fresh:
+        _fresh(workdir)
+    ids = {e.student_id for e in entries}
+    for packed in zips:
+        if packed.stem in ids:
+            skipped.append(Skipped(packed.name, f"{packed.stem} handed in another submission too; the .zip is not graded"))
+        elif not SAFE_ID.fullmatch(packed.stem):
+            skipped.append(Skipped(packed.name, "the id is not usable as a file name"))
+        else:
+            entries.append(_materialise(packed.stem, _Student(files=[(packed, packed.name)]), workdir, wanted))
+            entries[-1].source = packed
+    return Intake("plain", sorted(entries, key=lambda e: e.student_id), skipped)
 
 
 def detect_layout(root: Path) -> str:

@@ -167,19 +167,20 @@ def apply_late(grades: pd.DataFrame, policy: LatePolicy) -> pd.DataFrame:
     return out
 
 
-def submission_times(subs_dir: Path, manifest: Path | None = None) -> dict[str, str]:
+def submission_times(subs_dir: Path, manifest: Path | None = None, *, paths: list[Path] | None = None) -> dict[str, str]:
     """When each submission in a batch folder came in: student id -> ISO 8601 (UTC).
 
     From the ``submitted_at`` column of a manifest CSV (``student_id,submitted_at``;
     ``SUBS/manifest.csv`` is used when present and no manifest is named), else from
-    the submission's modification time (a folder's newest file).
+    the submission's modification time (a folder's newest file). ``paths`` are the
+    submissions (default: those :func:`find_submissions` finds in ``subs_dir``).
     """
     subs_dir = Path(subs_dir)
     if manifest is None and (subs_dir / "manifest.csv").is_file():
         manifest = subs_dir / "manifest.csv"
     given = _read_manifest(Path(manifest)) if manifest is not None else {}
     times = {}
-    for path in find_submissions(subs_dir):
+    for path in find_submissions(subs_dir) if paths is None else paths:
         sid = student_id_of(path)
         times[sid] = given.get(sid) or _mtime(path)
     return times

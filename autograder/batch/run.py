@@ -72,8 +72,9 @@ def run_batch(subs_dir: Path, assignment: Assignment, out_csv: Path, *, options:
                            timezone=_zone(timezone) or (policy.due.tzinfo if policy else None))
     people = {e.student_id: e for e in intake.entries}
     paths = [e.path for e in intake.entries if not e.status]
-    if intake.layout == "plain":
-        times = submission_times(Path(subs_dir), manifest)
+    if intake.layout == "plain" and Path(subs_dir).is_dir():
+        times = submission_times(Path(subs_dir), manifest, paths=[e.source or e.path for e in intake.entries
+                                                                   if e.source or e.path])
     else:
         times = download_times({e.student_id: e.submitted_at for e in intake.entries}, manifest)
     jobs = max(1, jobs or os.cpu_count() or 1)

@@ -126,7 +126,7 @@ def _not_graded(rows: pd.DataFrame, errors: str) -> tuple[pd.DataFrame, list[str
     """Rows whose grading failed (error, timeout): empty, or 0 with ``errors="zero"``; and who they are."""
     status = rows["status"].astype(str)
     failed = rows["submitted"].astype(bool) & (status.str.startswith("error") | (status == "timeout"))
-    listed = [f"{sid} ({st[:80]})" for sid, st in zip(rows.loc[failed, "student_id"], status[failed])]
+    listed = [f"{sid} ({st[:200]})" for sid, st in zip(rows.loc[failed, "student_id"], status[failed])]
     rows = rows.copy()
     rows.loc[failed, "total"] = 0.0 if errors == "zero" else float("nan")
     return rows, listed
