@@ -3,34 +3,42 @@
 Every builder writes into a folder it is given (tmp_path) and returns the paths;
 nothing binary is stored in the repository. Students hand in the course's real
 files: the 01_logic_gates solution notebook and module, and a known-buggy mutant.
-Where each format was read from:
+Where each format was read from (facts only; nothing copied). Marked "assumed" where
+no page seen here showed it and the builder follows the LMS's usual output:
 
-- Canvas "Download Submissions" names ``{name}_[late_]{user id}_{submission id}_{file}``,
-  ``-1`` on a resubmitted file: Canvas Instructor Guide, "How do I download all student
-  submissions for an assignment?" (community.canvaslms.com), and the description in
-  github.com/TimHanneman/Canvas_submission_sort (README). Gradebook export header
-  ``Student, ID, SIS User ID, SIS Login ID, Section`` and the ``Points Possible`` row:
-  Canvas Instructor Guide, "How do I export grades in the Gradebook?" / "How do I
-  import grades in the Gradebook?" (the same rules autograder/exports/canvas.py follows).
-- Moodle "Download all submissions" folders ``{Full Name}_{participant id}_assignsubmission_file_``:
-  mod/assign language strings ``downloadasfolders_help`` (github.com/moodle/moodle commit
-  381bb72) and MoodleDocs "Assignment settings"; grading worksheet (``Identifier`` =
-  ``Participant N``, ``Full name``, ``Email address``...): MoodleDocs "Using Assignment",
-  offline grading worksheet; grade import by email: MoodleDocs "Grade import".
-- Blackboard "Assignment File Download" ``{Assignment}_{username}_attempt_{YYYY-MM-DD-HH-MM-SS}_{file}``
-  and the ``.txt`` receipt (``Name: Full Name (username)``, ``Date Submitted: ...``):
-  help.blackboard.com "Download assignments" and the instructions of
-  vangef/BBGradebookOrganiser (docs/instructions.md); Grade Center download and upload
-  (``Last Name, First Name, Username, Student ID``, ``Title [Total Pts: N Score] |id``):
-  help.blackboard.com "Work offline with Grade Center data".
-- Gradescope "Export Submissions": ``submission_metadata.yml`` keyed by
-  ``submission_<id>`` with ``:submitters:`` (``:name:``, ``:sid:``, ``:email:``) and
-  ``:created_at:``: Gradescope Help Center "Exporting submissions"; the keys as seen in
-  public tests that read real exports (e.g. a Gradescope export parser's METADATA fixture).
-- GitHub Classroom: ``gh classroom clone student-repos`` clones into
-  ``{assignment}-submissions/{assignment}-{github username}/``: GitHub Docs "Using GitHub
-  Classroom with GitHub CLI"; roster ``classroom_roster.csv`` (``identifier,
-  github_username, github_id, name``): GitHub Docs "Managing classrooms" (download roster).
+- Canvas "Download Submissions": ``{name}_[late_]{user id}_{submission id}_{file}``, a
+  number before the extension of a resubmitted file: the format described in
+  github.com/TimHanneman/Canvas_submission_sort (README: name, two ids, an extra field
+  when late, a number when resubmitted); the spelling ``late``/``LATE`` and ``-1`` as
+  the issue states them. Gradebook export (``Student, ID, SIS User ID, SIS Login ID,
+  Section``, one column per assignment ``Title (id)``): teaching.resources.osu.edu
+  "Import a CSV file to Carmen grades" and ts.vcu.edu "Gradebook Action Menu";
+  the ``Points Possible`` row as autograder/exports/canvas.py documents Canvas's importer.
+- Moodle "Download all submissions": folders ``{Full Name}_{participant id}_assignsubmission_file_``
+  as a public Moodle feedback-upload guide states it ("First Last_participantId_
+  assignsubmission_file_") and mod/assign's ``downloadasfolders_help`` string
+  (github.com/moodle/moodle commit 381bb72). Grading worksheet (mod/assign/feedback/offline,
+  docs.huihoo.com phpxref of assignfeedback_offline): the columns ``Identifier``
+  (``Participant N``), ``Full name``, ``Email address``, ``Status``, ``Grade``... are
+  assumed from Moodle's usual worksheet. Grade import by email: docs.moodle.org "Grade import".
+- Blackboard "Assignment File Download": ``{assignment}_{username}_attempt_{datetime}_{file}``
+  and one ``.txt`` per attempt: github.com/terr-steak/bb-file-cleanup (README) and
+  vangef/BBGradebookOrganiser docs/instructions.md; the receipt's lines ``Name: Full
+  Name (username)`` / ``Date Submitted:`` are assumed. Grade Center download and upload
+  (Username is the key, ``|column id`` in the header, comma files fully quoted):
+  help.blackboard.com / library.blackboard.com "Uploading or Downloading Grade Center
+  Items for Working Offline".
+- Gradescope "Export Submissions": ``submission_metadata.yml`` keyed by ``submission_<id>``
+  with ``:submitters:`` (``:name:``, ``:sid:``, ``:email:``), as in a public test of a
+  Gradescope-export parser found by code search; ``:created_at:`` in that file is assumed
+  (gradescope-autograders.readthedocs.io "Submission Metadata" documents ``created_at``
+  for the autograder's own submission_metadata.json).
+- GitHub Classroom: ``gh classroom clone student-repos`` clones into a folder named after
+  the assignment slug (GitHub Docs "Using GitHub Classroom with GitHub CLI", as quoted in
+  LCC-CIT/CS233JS-CourseMaterials notes; ``{assignment}-submissions`` as used by
+  path-tw/html-submissions); repositories ``{assignment}-{github username}``. Roster
+  ``classroom_roster.csv`` with ``identifier, github_username, github_id, name``:
+  gist stevecassidy/03156eb8 and shanep/ghclass README.
 """
 
 from __future__ import annotations
