@@ -263,10 +263,10 @@ def _remove_stale(parent: Path) -> None:
     for d in entries:
         if not d.name.startswith(PREFIX) or not d.is_dir():
             continue
-        try:
-            owner = int(d.name[len(PREFIX):].split("-")[0])
-        except ValueError:
+        owner_text = d.name[len(PREFIX):].split("-")[0]
+        if not owner_text.isascii() or not owner_text.isdigit():  # int() would take "23948_154457": not a pid of ours
             continue
+        owner = int(owner_text)
         if owner == os.getpid() or _alive(owner):
             continue
         Cgroup(dirs=[d], v2=d if (d / "cgroup.kill").exists() else None).kill()
