@@ -36,7 +36,9 @@ class AssignmentNotFound(GradingError):
 
 
 class SandboxUnavailable(GradingError):
-    """A sandbox was required (``--require-sandbox``, GRADE_SANDBOX=bwrap) but cannot be used here."""
+    """Hidden checks need the sandbox (or ``--no-sandbox``; GRADE_SANDBOX=bwrap) and it cannot be used here."""
+
+    exit_code = 2
 
 
 class ChecksFailed(GradingError):

@@ -1,8 +1,11 @@
-"""Files every layer reads and writes the same way: atomic replacement, CSV read as text."""
+"""Files every layer reads and writes the same way: atomic replacement, CSV cells a spreadsheet
+will not run (written and read back), file names safe for any student id."""
 
 from __future__ import annotations
 
+import hashlib
 import os
+import re
 import tempfile
 from pathlib import Path
 from typing import Any, Callable
@@ -12,15 +15,22 @@ from autograder.errors import GradingError
 
 def read_text_csv(path: Path, *, missing: str, unreadable: str = "not a readable CSV",
                   error: type[GradingError] = GradingError):
-    """A CSV read as text (ids stay strings, empty cells stay ''), with one-line errors naming the file."""
+    """A CSV read as text (ids stay strings, empty cells stay ''), with one-line errors naming the file.
+
+    Cells neutralised by :func:`csv_cell` when grade wrote them are read back as they were.
+    """
     import pandas as pd
 
     try:
-        return pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig")
+        table = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig")
     except FileNotFoundError:
         raise error(f"{path}: {missing}") from None
     except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as e:
         raise error(f"{path}: {unreadable} ({str(e).splitlines()[0]})") from e
+    table = table.rename(columns=csv_uncell)
+    for column in table.columns:
+        table[column] = table[column].map(csv_uncell)
+    return table
 
 
 def write_atomic(path: Path | str, write_fn: Callable[[str], Any]) -> None:
@@ -74,3 +84,109 @@ def _fsync_dir(folder: Path) -> None:
         pass
     finally:
         os.close(fd)
+
+
+# -- CSV cells a spreadsheet must not run -------------------------------------------------------
+
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+_NUMBER = re.compile(r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?")
+
+
+def _formula_like(text: str) -> bool:
+    """Starts like a formula (after any quotes we added) and is not a plain number."""
+    return text.lstrip("'").startswith(FORMULA_STARTS) and not _NUMBER.fullmatch(text.strip())
+
+
+def csv_cell(value: Any) -> Any:
+    """A value safe to write into a CSV cell (OWASP's CSV injection rule).
+
+    Text that a spreadsheet would read as a formula (starting with ``=``, ``+``,
+    ``-``, ``@``, tab or carriage return, and not a number) gets a leading ``'``.
+    Text that already starts with quotes before such a character gets one more,
+    so :func:`csv_uncell` gives back exactly the original. Other values pass unchanged.
+    """
+    if isinstance(value, str) and _formula_like(value):
+        return "'" + value
+    return value
+
+
+def csv_uncell(value: Any) -> Any:
+    """The value :func:`csv_cell` was given (what grade's own readers see)."""
+    if isinstance(value, str) and value.startswith("'") and _formula_like(value[1:]):
+        return value[1:]
+    return value
+
+
+def csv_safe(frame):
+    """A copy of a DataFrame with every text cell and column name passed through :func:`csv_cell`."""
+    safe = frame.rename(columns=lambda c: csv_cell(c) if isinstance(c, str) else c)
+    for column in safe.columns:
+        if safe[column].dtype == object:
+            safe[column] = safe[column].map(csv_cell)
+    return safe
+
+
+def csv_text(frame, **to_csv: Any) -> str:
+    """``frame.to_csv(...)`` as text, every cell neutralised first: the one way grade writes a CSV."""
+    return csv_safe(frame).to_csv(index=False, **to_csv)
+
+
+# -- file names from ids a student controls -----------------------------------------------------
+
+NAME_CAP = 100  # characters of the id kept in a file name; room for suffixes and temp-file prefixes
+
+
+def safe_file_name(student_id: str) -> str:
+    """A file name stem for a student id: safe characters, bounded length, distinct per id.
+
+    Letters of any script, digits, ``.``, ``-`` and ``_`` are kept; an id that had
+    to be changed (other characters, a leading dot, over :data:`NAME_CAP`
+    characters) gets ``-`` and a hash of the real id, so two ids never share a file.
+    """
+    student_id = str(student_id)
+    name = re.sub(r"[^\w.-]", "_", student_id).lstrip(".")
+    if name == student_id and 0 < len(name) <= NAME_CAP:
+        return name
+    digest = hashlib.sha256(student_id.encode("utf-8", "surrogatepass")).hexdigest()[:12]
+    return f"{name[:NAME_CAP]}-{digest}" if name else digest
+
+
+# -- JSON a student may have shaped -------------------------------------------------------------
+
+JSON_DEPTH_CAP = 100  # real notebooks nest under 20 levels; Python's parser recurses once per level
+_JSON_STRING = re.compile(rb'"[^"\\]*(?:\\.[^"\\]*)*"', re.DOTALL)
+_NOT_BRACKET = bytes(b for b in range(256) if b not in b"[]{}")
+
+
+def json_depth(data: bytes) -> int:
+    """How deeply arrays and objects nest in JSON text: linear time, no recursion, bounded memory."""
+    import numpy as np
+
+    brackets = np.frombuffer(_JSON_STRING.sub(b"", data).translate(None, _NOT_BRACKET), dtype=np.uint8)
+    deepest, level = 0, 0
+    for start in range(0, len(brackets), 1 << 22):
+        chunk = brackets[start:start + (1 << 22)]
+        steps = np.where((chunk == ord("[")) | (chunk == ord("{")), 1, -1).astype(np.int64)
+        levels = level + np.cumsum(steps)
+        deepest, level = max(deepest, int(levels.max())), int(levels[-1])
+    return deepest
+
+
+def parse_json_bounded(data: bytes, *, source: Path | str, max_bytes: int, max_depth: int = JSON_DEPTH_CAP,
+                       what: str = "not a JSON file", error: type[GradingError] = GradingError) -> Any:
+    """``json.loads(data)`` once the text is known to be no bigger and no deeper than the caps.
+
+    A 50,000-deep array would make the parser raise RecursionError (and a huge
+    file exhaust memory): both are refused first, as one-line errors naming ``source``.
+    """
+    import json
+
+    if len(data) > max_bytes:
+        raise error(f"{source}: {what} ({len(data) / (1 << 20):.1f} MB, more than the {max_bytes / (1 << 20):.0f} MB allowed)")
+    depth = json_depth(data)
+    if depth > max_depth:
+        raise error(f"{source}: {what} (nested {depth} levels deep, more than the {max_depth} allowed)")
+    try:
+        return json.loads(data)
+    except (ValueError, UnicodeDecodeError, RecursionError) as e:
+        raise error(f"{source}: {what} (invalid JSON: {e})") from e

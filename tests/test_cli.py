@@ -103,6 +103,7 @@ def test_batch_writes_one_row_per_student(tiny_course, tmp_path, good_source):
     assert result.stdout == (
         f"3 submissions (1 error, 2 graded) -> {out}\n"
         "  s2: error: raised ModuleNotFoundError at import (line 1): No module named 'nope'\n"
+        "1 of 3 submissions had problems (listed above); the others are graded\n"
     )
     grades = pd.read_csv(out)
     assert list(grades["student_id"]) == ["s1", "s2", "s3"]

@@ -153,7 +153,7 @@ def test_cli_writes_feedback_for_a_results_folder(graded, tmp_path):
     assert run.output == f"Wrote 2 feedback files (1 submissions) to {out}\n"
     assert "점수" in (out / "60230001.md").read_text(encoding="utf-8")  # no rubric found: Korean
     english = write_all_feedback(results, tmp_path / "en", lang="en")
-    assert "Points" in english[0].read_text(encoding="utf-8")
+    assert english.problems == [] and "Points" in english.files[0].read_text(encoding="utf-8")
 
 
 def test_short_feedback_for_lms_columns():

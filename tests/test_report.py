@@ -47,7 +47,7 @@ def sections(page: str) -> list[str]:
 
 
 def test_page_structure(batch):
-    out = write_report(batch / "grades.csv", batch / "report.html")
+    out = write_report(batch / "grades.csv", batch / "report.html").path
     page = out.read_text(encoding="utf-8")
     assert page.startswith("<!DOCTYPE html>")
     assert f"<title>Grading report: {batch.name}</title>" in page
@@ -63,7 +63,7 @@ def test_page_structure(batch):
 
 
 def test_inferred_pass_rates_without_results(batch):
-    page = write_report(batch / "grades.csv", batch / "r.html").read_text(encoding="utf-8")
+    page = write_report(batch / "grades.csv", batch / "r.html").path.read_text(encoding="utf-8")
     assert "full marks on a check are taken to be the best score" in page
     rows = re.findall(r"<tr><td><code>(\w+)</code></td><td class=\"num\">([\d.]+)%</td>", page)
     assert rows == [("test_xor", "41.7"), ("test_and", "83.3")]
@@ -79,7 +79,7 @@ def test_exact_pass_rates_and_cell_errors_from_results(batch):
             cell_errors=[{"index": 3, "ename": "ModuleNotFoundError", "evalue": "No module named 'keras.layers.core'"}]
             if i < 3 else [])
         (results / f"s{i}.json").write_text(json.dumps(r.to_dict()), encoding="utf-8")
-    page = write_report(batch / "grades.csv", batch / "r.html").read_text(encoding="utf-8")
+    page = write_report(batch / "grades.csv", batch / "r.html").path.read_text(encoding="utf-8")
     assert "<title>Grading report: xor_mlp</title>" in page
     assert "full marks on a check are taken" not in page
     rows = re.findall(r"<tr><td><code>(\w+)</code></td><td class=\"num\">([\d.]+)%</td>"
@@ -98,7 +98,7 @@ def test_similarity_and_late_sections(batch):
     pd.DataFrame({"a": ["20230001", "20230003"], "b": ["20230002", "<i>x</i>"], "score": [0.71, 0.98],
                   "flagged": [False, True], "regions": ["cells 3-4", "cell 2 <-> cell 5"]}).to_csv(
         batch / "sim.csv", index=False)
-    page = write_report(batch / "grades.csv", batch / "r.html", similarity_csv=batch / "sim.csv").read_text(
+    page = write_report(batch / "grades.csv", batch / "r.html", similarity_csv=batch / "sim.csv").path.read_text(
         encoding="utf-8")
     assert sections(page)[-2:] == ["late", "similarity"]
     similarity = re.search(r'<section id="similarity">.*?</section>', page, re.S).group(0)

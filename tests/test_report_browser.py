@@ -47,7 +47,7 @@ def page(tmp_path_factory) -> Path:
     frame.to_csv(folder / "grades.csv", index=False)
     pd.DataFrame({"a": ["20230001"], "b": ["20230002"], "score": [0.9], "regions": ["cell 3"]}).to_csv(
         folder / "similarity.csv", index=False)
-    return write_report(folder / "grades.csv", folder / "report.html", similarity_csv=folder / "similarity.csv")
+    return write_report(folder / "grades.csv", folder / "report.html", similarity_csv=folder / "similarity.csv").path
 
 
 def test_screenshot_is_not_blank(page, tmp_path):

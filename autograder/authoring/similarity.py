@@ -23,6 +23,7 @@ import numpy as np
 import pandas as pd
 
 from autograder.grading.course import Assignment
+from autograder.files import csv_text, write_atomic
 from autograder.errors import GradingError, UsageError
 from autograder.grading.submissions import find_submissions, load_submission, read_notebook_cells, student_id_of
 
@@ -211,11 +212,11 @@ def _copydetect():
 
 
 def write_pairs(report: SimilarityReport, path: Path) -> None:
-    """The ranked pairs as CSV."""
+    """The ranked pairs as CSV, written atomically, cells neutralised for spreadsheets (ids are file names)."""
     path = Path(path)
     if not path.parent.is_dir():
         raise UsageError(f"{path}: the folder {path.parent} does not exist")
-    report.pairs.to_csv(path, index=False)
+    write_atomic(path, lambda tmp: Path(tmp).write_text(csv_text(report.pairs), encoding="utf-8"))
 
 
 def format_flagged(report: SimilarityReport, *, top: int = 10) -> str:

@@ -3,14 +3,16 @@
 A batch can be killed at any moment (SIGKILL, a power cut, Ctrl-C) and run
 again: every result committed before the kill is found by :meth:`Journal.lookup`
 and only what is missing is graded. Results are keyed by the student, the
-submission's content hash, the rubric's hash (:func:`rubric_hash`) and the
-engine version, so a resubmission, an edited check or a new grader regrades
-exactly what it affects. Output files are replaced atomically
+submission's content hash, the grading key (:func:`grade_key`: the rubric's hash,
+every grade-relevant option, the data the options point at, the sandbox mode)
+and the engine version, so a resubmission, an edited check, another seed, data
+set or time limit, or a new grader regrades exactly what it affects. Output files are replaced atomically
 (:func:`write_atomic`): a reader sees the old file or the new one, never half.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
 import sqlite3
@@ -24,13 +26,16 @@ from autograder.files import write_atomic  # noqa: F401  (the journal's callers 
 
 SCHEMA_VERSION = 1
 SKIPPED_PARTS = {"__pycache__", "mutants", ".pytest_cache"}  # never affect a grade
+# GradeOptions fields that cannot change a grade. Every other field, including ones added later
+# (say, a held-out data folder), is in the key; a Path is keyed by what the folder or file holds.
+NOT_GRADE_RELEVANT = {"threads"}  # BLAS / TensorFlow threads per worker: speed, set from -j
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS results (
     student_id TEXT NOT NULL,
     content_hash TEXT NOT NULL,
-    rubric_hash TEXT NOT NULL,
+    rubric_hash TEXT NOT NULL,  -- holds the grading key (grade_key), which covers the rubric's hash
     engine_version TEXT NOT NULL,
     result TEXT NOT NULL,
     recorded_at REAL NOT NULL,
@@ -124,16 +129,55 @@ def rubric_hash(rubric_dir: Path | str) -> str:
     ``mutants/`` (known-buggy variants used by the project's own tests) and
     hidden files are left out.
     """
-    root = Path(rubric_dir)
+    return _tree_digest(Path(rubric_dir), skip_hidden=True)[:16]
+
+
+def grade_key(rubric: Any, options: Any, *, sandbox: str) -> str:
+    """A short hash of everything besides the submission that can change its grade.
+
+    ``rubric`` is a loaded Rubric and ``options`` the GradeOptions: the rubric folder
+    (:func:`rubric_hash`), each grade-relevant option (seed, suite, timeout,
+    environment, and what every folder or file option holds, e.g. ``--data-dir`` or
+    a held-out set), the Fashion-MNIST files the assignment reads when it reads
+    them, and the sandbox mode.
+    """
+    parts: dict[str, Any] = {"rubric": rubric_hash(rubric.folder), "sandbox": sandbox}
+    for option in dataclasses.fields(options):
+        if option.name not in NOT_GRADE_RELEVANT:
+            parts[f"option:{option.name}"] = _identity(getattr(options, option.name))
+    if rubric.params.get("dataset") == "fashion-mnist":
+        from autograder.grading.datasets import find_fashion_mnist
+
+        parts["data"] = _identity(find_fashion_mnist(options.data_dir))
+    text = json.dumps(parts, sort_keys=True, default=str)
+    return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+
+def _identity(value: Any) -> Any:
+    """An option's value as the key sees it: a path by where it is and what it holds."""
+    if isinstance(value, Path):
+        resolved = value.expanduser().resolve()
+        return {"path": str(resolved), "content": _tree_digest(resolved, skip_hidden=False) if resolved.exists() else None}
+    if isinstance(value, dict):
+        return {str(k): _identity(v) for k, v in sorted(value.items(), key=lambda kv: str(kv[0]))}
+    if isinstance(value, (list, tuple)):
+        return [_identity(v) for v in value]
+    return value
+
+
+def _tree_digest(root: Path, *, skip_hidden: bool) -> str:
+    """sha256 of a file, or of a folder's files: each relative path and content, length-prefixed, in path order."""
     digest = hashlib.sha256()
-    for path in sorted(root.rglob("*"), key=lambda p: p.relative_to(root).as_posix()):
-        relative = path.relative_to(root)
+    members = [root] if root.is_file() else sorted(root.rglob("*"), key=lambda p: p.relative_to(root).as_posix())
+    for path in members:
+        relative = path.relative_to(root) if path != root else Path(path.name)
         if not path.is_file() or SKIPPED_PARTS & set(relative.parts):
             continue
-        if any(part.startswith(".") for part in relative.parts) or path.suffix == ".pyc":
+        if skip_hidden and (any(part.startswith(".") for part in relative.parts) or path.suffix == ".pyc"):
             continue
-        digest.update(relative.as_posix().encode() + b"\0" + str(path.stat().st_size).encode() + b"\0")
+        name = relative.as_posix().encode()
+        digest.update(name + b"\0" + str(path.stat().st_size).encode() + b"\0")
         with open(path, "rb") as f:
             for block in iter(lambda: f.read(1 << 20), b""):
                 digest.update(block)
-    return digest.hexdigest()[:16]
+    return digest.hexdigest()

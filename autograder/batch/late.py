@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import math
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
@@ -167,8 +167,22 @@ def apply_late(grades: pd.DataFrame, policy: LatePolicy) -> pd.DataFrame:
     return out
 
 
+@dataclass
+class SubmissionTimes:
+    """When each submission came in (student id -> ISO 8601, UTC), and whose time is only a file's."""
+
+    times: dict[str, str]
+    from_files: list[str] = field(default_factory=list)  # ids timed by modification time: easy to back-date
+
+
 def submission_times(subs_dir: Path, manifest: Path | None = None, *, paths: list[Path] | None = None) -> dict[str, str]:
-    """When each submission in a batch folder came in: student id -> ISO 8601 (UTC).
+    """When each submission in a batch folder came in: student id -> ISO 8601 (UTC) (see :func:`read_submission_times`)."""
+    return read_submission_times(subs_dir, manifest, paths=paths).times
+
+
+def read_submission_times(subs_dir: Path, manifest: Path | None = None, *,
+                          paths: list[Path] | None = None) -> SubmissionTimes:
+    """When each submission in a batch folder came in, and which times are file modification times.
 
     From the ``submitted_at`` column of a manifest CSV (``student_id,submitted_at``;
     ``SUBS/manifest.csv`` is used when present and no manifest is named), else from
@@ -179,11 +193,15 @@ def submission_times(subs_dir: Path, manifest: Path | None = None, *, paths: lis
     if manifest is None and (subs_dir / "manifest.csv").is_file():
         manifest = subs_dir / "manifest.csv"
     given = _read_manifest(Path(manifest)) if manifest is not None else {}
-    times = {}
+    found = SubmissionTimes({})
     for path in find_submissions(subs_dir) if paths is None else paths:
         sid = student_id_of(path)
-        times[sid] = given.get(sid) or _mtime(path)
-    return times
+        if given.get(sid):
+            found.times[sid] = given[sid]
+        else:
+            found.times[sid] = _mtime(path)
+            found.from_files.append(sid)
+    return found
 
 
 def download_times(recorded: dict[str, str | None], manifest: Path | None = None) -> dict[str, str]:

@@ -21,16 +21,19 @@ from typing import Callable
 import pandas as pd
 
 from autograder import __version__
+from autograder.engine import sandbox
+from autograder.files import csv_text, safe_file_name
 from autograder.grading.course import Assignment
 from autograder.errors import BatchInterrupted, GradingError, UsageError
 from autograder.grading.grade import GradeOptions, grade_submission
 from autograder.batch.intake import Entry, Intake, read_download
-from autograder.batch.late import apply_late, download_times, late_policy, submission_times
+from autograder.batch.late import apply_late, download_times, late_policy, read_submission_times
 from autograder.grading.results import SubmissionResult
 from autograder.grading.submissions import content_hash, student_id_of
 
 JOURNAL_NAME = ".grade-journal.sqlite"
-FIXED_COLUMNS = ("total", "max", "percent", "status", "graded_by", "duration_s")
+FIXED_COLUMNS = ("total", "max", "percent", "status", "graded_by", "sandbox", "duration_s")
+GRADER_FAILED = "error: the grader failed on this submission"
 
 
 @dataclass
@@ -41,7 +44,8 @@ class BatchSummary:
     csv_path: Path
     graded: int = 0  # graded in this run
     reused: int = 0  # taken from the journal
-    errors: list[str] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)  # the grader failed on a submission (not journaled: rerun)
+    warnings: list[str] = field(default_factory=list)  # about the batch as a whole, e.g. back-datable times
     intake: Intake | None = None  # the layout read, and what of the download was left out
 
 
@@ -72,9 +76,11 @@ def run_batch(subs_dir: Path, assignment: Assignment, out_csv: Path, *, options:
                            timezone=_zone(timezone) or (policy.due.tzinfo if policy else None))
     people = {e.student_id: e for e in intake.entries}
     paths = [e.path for e in intake.entries if not e.status]
+    from_files: list[str] = []  # students timed by file modification time
     if intake.layout == "plain" and Path(subs_dir).is_dir():
-        times = submission_times(Path(subs_dir), manifest, paths=[e.source or e.path for e in intake.entries
-                                                                   if e.source or e.path])
+        found = read_submission_times(Path(subs_dir), manifest, paths=[e.source or e.path for e in intake.entries
+                                                                      if e.source or e.path])
+        times, from_files = found.times, found.from_files
     else:
         times = download_times({e.student_id: e.submitted_at for e in intake.entries}, manifest)
     jobs = max(1, jobs or os.cpu_count() or 1)
@@ -82,20 +88,22 @@ def run_batch(subs_dir: Path, assignment: Assignment, out_csv: Path, *, options:
         options.threads = max(1, (os.cpu_count() or 1) // jobs)
     results_dir = out_csv.parent / "results"
     results_dir.mkdir(exist_ok=True)
-    rubric_hash = journal_mod.rubric_hash(rubric.folder)
+    key = journal_mod.grade_key(rubric, options, sandbox=sandbox.sandbox_mode())
     results: dict[str, SubmissionResult] = {}
     summary = BatchSummary([], out_csv, intake=intake)
+    if policy is not None and from_files:
+        summary.warnings.append(_file_times_warning(from_files))
     for entry in intake.entries:
         if entry.status:  # cannot be graded (several candidate files, a broken .zip): its row says why
             results[entry.student_id] = SubmissionResult(entry.student_id, assignment.name, str(entry.path or ""), "",
                                                          entry.status, engine_version=__version__,
                                                          submitted_at=times.get(entry.student_id))
-            _write_json(results_dir / f"{entry.student_id}.json", results[entry.student_id])
+            _write_json(results_dir / f"{safe_file_name(entry.student_id)}.json", results[entry.student_id])
     with journal_mod.Journal(out_csv.parent / JOURNAL_NAME) as journal:
         todo = []
         for path in paths:
             sid = student_id_of(path)
-            known = None if force else journal.lookup(sid, content_hash(path), rubric_hash, __version__)
+            known = None if force else journal.lookup(sid, content_hash(path), key, __version__)
             if known is not None:
                 results[sid] = SubmissionResult.from_dict(known)
                 results[sid].submitted_at = times.get(sid)
@@ -109,8 +117,7 @@ def run_batch(subs_dir: Path, assignment: Assignment, out_csv: Path, *, options:
             for path, result in _as_results(graded, assignment, summary.errors):
                 result.submitted_at = times.get(result.student_id)
                 results[result.student_id] = result
-                _write_json(results_dir / f"{result.student_id}.json", result)
-                journal.record(result.student_id, content_hash(path), rubric_hash, __version__, result.to_dict())
+                _keep(result, path, results_dir, journal, key, summary.errors)
                 summary.graded += 1
                 if on_result:
                     on_result(result, False)
@@ -122,8 +129,31 @@ def run_batch(subs_dir: Path, assignment: Assignment, out_csv: Path, *, options:
     frame = grades_frame(summary.results, rubric.checks, people=people)
     if policy is not None:
         frame = apply_late(frame, policy)
-    journal_mod.write_atomic(out_csv, lambda tmp: frame.to_csv(tmp, index=False))
+    journal_mod.write_atomic(out_csv, lambda tmp: Path(tmp).write_text(csv_text(frame), encoding="utf-8"))
     return summary
+
+
+def _keep(result: SubmissionResult, path: Path, results_dir: Path, journal, key: str, errors: list[str]) -> None:
+    """Write ``results/<safe name>.json`` and journal the result, unless the grader itself failed on it.
+
+    A grader failure (its process killed, an exception in the grader) says nothing
+    about the student: it is not journaled, so the next run grades the submission again.
+    A result that cannot be written becomes that student's status, never the batch's.
+    """
+    try:
+        _write_json(results_dir / f"{safe_file_name(result.student_id)}.json", result)
+    except (OSError, ValueError, RecursionError) as e:
+        errors.append(f"{path}: results file not written ({type(e).__name__}: {e})")
+        result.status = f"{GRADER_FAILED} (results file not written: {type(e).__name__})"
+        return
+    if not result.status.startswith(GRADER_FAILED):
+        journal.record(result.student_id, content_hash(path), key, __version__, result.to_dict())
+
+
+def _file_times_warning(students: list[str]) -> str:
+    shown = ", ".join(students[:5]) + (f" and {len(students) - 5} more" if len(students) > 5 else "")
+    return (f"the late policy uses file modification times for {len(students)} submission(s) ({shown}); "
+            "they are easy to back-date: give --manifest with the LMS's submission times")
 
 
 def _on_pool(paths: list[Path], assignment: Assignment, options: GradeOptions, jobs: int):
@@ -176,9 +206,9 @@ def _as_results(graded, assignment: Assignment, errors: list[str]):
             data = future.result()
         except GradingError:
             raise  # a course problem (rubric, data): every submission would fail the same way
-        except Exception as e:  # a grader bug on one submission must not sink the batch
+        except Exception as e:  # a grader bug or a killed pool process on one submission must not sink the batch
             errors.append(f"{path}: {type(e).__name__}: {e}")
-            data = _failed(path, assignment, f"error: the grader failed on this submission ({type(e).__name__}: {e})")
+            data = _failed(path, assignment, f"{GRADER_FAILED} ({type(e).__name__}: {e})")
         yield path, SubmissionResult.from_dict(data)
 
 
@@ -210,7 +240,12 @@ def _zone(name: str | None):
 
 def grades_frame(results: list[SubmissionResult], checks: dict[str, float], *,
                  people: dict[str, Entry] | None = None) -> pd.DataFrame:
-    """One row per student: the LMS's id and name, points per check, totals, status, figures, hash."""
+    """One row per student: the LMS's id and name, points per check, totals, status, sandbox (``bwrap`` or
+    ``none``), figures, hash.
+
+    Cells keep the real values (a student id named ``=cmd|...`` included); they are
+    neutralised for spreadsheets only when written (:func:`autograder.files.csv_text`).
+    """
     people = people or {}
     check_ids, max_points = list(checks), round(sum(checks.values()), 6)
     metric_names = sorted({m for r in results for m in r.metrics})
@@ -221,7 +256,7 @@ def grades_frame(results: list[SubmissionResult], checks: dict[str, float], *,
         row = {"student_id": r.student_id, "name": person.name if person else ""}
         row.update({check: points.get(check, 0.0) for check in check_ids})
         row.update(total=r.total, max=max_points, percent=round(100 * r.total / max_points, 2) if max_points else 0.0, status=r.status, graded_by=r.graded_by,
-                   duration_s=r.duration_s)
+                   sandbox=r.sandbox, duration_s=r.duration_s)
         row.update({m: r.metrics.get(m) for m in metric_names})
         late = "marked late by the LMS" if person is not None and person.late else ""
         row.update(notes="; ".join(n for n in (late, notes_of(r)) if n)[:500], content_hash=r.content_hash, submitted_at=r.submitted_at or "")

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import click
 
+from autograder.cli.output import echo, no_sandbox_option, refuse_without_sandbox
 from autograder.grading import course
 from autograder.errors import ChecksFailed
 
@@ -19,7 +20,8 @@ from autograder.errors import ChecksFailed
 @click.option("-a", "--assignment", "name", required=True, help="Assignment name, as in rubrics/NAME.")
 @click.option("-j", "--jobs", type=int, default=None, help="Submissions graded at once (default: number of cores).")
 @click.option("--data-dir", type=click.Path(path_type=Path), help="Fashion-MNIST folder (or $GRADE_FASHION_MNIST).")
-def validate(name: str, jobs: int | None, data_dir: Path | None) -> None:
+@no_sandbox_option
+def validate(name: str, jobs: int | None, data_dir: Path | None, no_sandbox: bool) -> None:
     """Prove an assignment's checks: the solution scores full marks, the template 0, every mutant loses points.
 
     Runs the hidden and public checks on solutions/NAME/NAME.py and .ipynb, on
@@ -32,8 +34,9 @@ def validate(name: str, jobs: int | None, data_dir: Path | None) -> None:
     from autograder.authoring.validate import format_report, validate_assignment
 
     assignment = course.get_assignment(name, course.find_course_root())
+    refuse_without_sandbox(no_sandbox)
     report = validate_assignment(assignment, jobs=jobs, options=GradeOptions(data_dir=data_dir))
-    click.echo(format_report(report))
+    echo(format_report(report))
     if not report.ok:
         raise ChecksFailed("")
 
@@ -51,9 +54,9 @@ def release(out: Path, title: str | None) -> None:
     from autograder.authoring.release import build_release
 
     built = build_release(course.find_course_root(), out, title=title)
-    click.echo(f"Wrote {len(built.files)} files to {built.folder} (assignments: {', '.join(built.assignments) or 'none'})")
+    echo(f"Wrote {len(built.files)} files to {built.folder} (assignments: {', '.join(built.assignments) or 'none'})")
     for reason in built.skipped:
-        click.echo(f"left out: {reason}", err=True)
+        echo(f"left out: {reason}", err=True)
 
 
 @click.command("new")
@@ -68,8 +71,8 @@ def new(name: str) -> None:
 
     root = course.find_course_root()
     for path in create_assignment(root, name):
-        click.echo(f"created {path.relative_to(root)}")
-    click.echo(f"next: edit solutions/{name}/{name}.ipynb, then run: grade validate -a {name}")
+        echo(f"created {path.relative_to(root)}")
+    echo(f"next: edit solutions/{name}/{name}.ipynb, then run: grade validate -a {name}")
 
 
 @click.command("similarity")
@@ -91,8 +94,8 @@ def similarity(subs: Path, name: str, out: Path, threshold: float, top: int) -> 
     assignment = course.get_assignment(name, course.find_course_root())
     report = find_similar(subs, assignment, threshold=threshold)
     write_pairs(report, out)
-    click.echo(format_flagged(report, top=top))
-    click.echo(f"wrote {out}")
+    echo(format_flagged(report, top=top))
+    echo(f"wrote {out}")
 
 
 @click.command("assign")
@@ -104,4 +107,4 @@ def assign(solution: Path, out: Path) -> None:
     from autograder.authoring.templates import make_template
 
     make_template(solution, out)
-    click.echo(f"{solution} -> {out}")
+    echo(f"{solution} -> {out}")

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import click
 
+from autograder.cli.output import echo, warn_about
 LANGS = click.Choice(["ko", "en"])
 FILE = click.Path(path_type=Path, dir_okay=False)
 
@@ -51,7 +52,8 @@ def export(grades_csv: Path, to: str, output: Path, roster: Path | None, assignm
                            assignment_id=assignment_id, missing=missing, moodle_key=moodle_key,
                            roster_columns=columns, lang=lang, min_match=min_match, errors=errors)
     for line in report.lines():
-        click.echo(line)
+        echo(line)
+    warn_about(report.problems, "student(s) had problems (above); the rest are exported in full")
 
 
 @click.command("gradescope")
@@ -66,7 +68,7 @@ def gradescope(result_json: Path, output: Path, lang: str | None, hidden_visibil
     """Convert one graded submission (OUT/results/ID.json) into Gradescope's results.json."""
     from autograder.exports.gradescope import convert_result
 
-    click.echo(f"Wrote {convert_result(result_json, output, lang=lang, hidden_visibility=hidden_visibility)}")
+    echo(f"Wrote {convert_result(result_json, output, lang=lang, hidden_visibility=hidden_visibility)}")
 
 
 @click.command("report")
@@ -79,7 +81,9 @@ def report(grades_csv: Path, output: Path, results_dir: Path | None, similarity_
     """Write a static HTML report of a batch: totals, checks, slow and failed submissions."""
     from autograder.exports.report import write_report
 
-    click.echo(f"Wrote {write_report(grades_csv, output, results_dir=results_dir, similarity_csv=similarity_csv)}")
+    written = write_report(grades_csv, output, results_dir=results_dir, similarity_csv=similarity_csv)
+    echo(f"Wrote {written.path}")
+    warn_about(written.problems, "result file(s) could not be read and are left out of the report")
 
 
 @click.command("feedback")
@@ -91,5 +95,6 @@ def feedback(results_dir: Path, output: Path, lang: str | None) -> None:
     """Write Markdown and HTML feedback for every result in RESULTS_DIR (OUT/results)."""
     from autograder.exports.feedback import write_all_feedback
 
-    written = write_all_feedback(results_dir, output, lang=lang)
-    click.echo(f"Wrote {len(written)} feedback files ({len(written) // 2} submissions) to {output}")
+    run = write_all_feedback(results_dir, output, lang=lang)
+    echo(f"Wrote {len(run.files)} feedback files ({len(run.files) // 2} submissions) to {output}")
+    warn_about(run.problems, "result file(s) had problems: no feedback was written for them")

@@ -10,7 +10,7 @@ import click
 
 from autograder.grading import course
 from autograder.exports import display
-from autograder.engine import sandbox
+from autograder.cli.output import echo, no_sandbox_option, note_unsandboxed, refuse_without_sandbox
 from autograder.errors import ChecksFailed, GradingError
 from autograder.grading.grade import GradeOptions, grade_submission
 
@@ -22,7 +22,7 @@ class _ClickError(click.ClickException):
 
     def show(self, file=None) -> None:
         if self.message:
-            click.echo(f"Error: {self.message}", err=True)
+            echo(f"Error: {self.message}", err=True)
 
 
 class _Group(click.Group):
@@ -33,12 +33,6 @@ class _Group(click.Group):
             return super().invoke(ctx)
         except GradingError as e:
             raise _ClickError(e) from e
-
-
-def _notice() -> None:
-    notice = getattr(sandbox, "sandbox_notice", lambda: None)()
-    if notice:
-        click.echo(f"note: {notice}", err=True)
 
 
 @click.group(cls=_Group)
@@ -62,9 +56,9 @@ def check(path: Path | None, name: str | None, lang: str | None, hidden: bool, d
     root = course.find_course_root(path.parent if path else None)
     target, assignment = course.resolve_check_target(path, name, root)
     suite = "hidden" if hidden else "public"
-    _notice()
+    note_unsandboxed()  # a student's own machine: public checks may run unsandboxed
     result = grade_submission(target, assignment, GradeOptions(suite=suite, data_dir=data_dir, threads=os.cpu_count() or 1))
-    click.echo(display.submission_report(result, lang or assignment.rubric(suite).language))
+    echo(display.submission_report(result, lang or assignment.rubric(suite).language))
     if not result.all_passed:
         raise ChecksFailed("")
 
@@ -80,7 +74,8 @@ def check(path: Path | None, name: str | None, lang: str | None, hidden: bool, d
 @click.option("--data-dir", type=click.Path(path_type=Path), help="Fashion-MNIST folder (or $GRADE_FASHION_MNIST).")
 @click.option("--seed", type=int, default=0, show_default=True, help="Seed for Python, numpy and Keras in each worker.")
 @click.option("--dask-scheduler", "scheduler", metavar="ADDRESS", help="Grade on an existing Dask cluster (tcp://HOST:8786).")
-@click.option("--require-sandbox", is_flag=True, help="Refuse to run when bubblewrap cannot sandbox the workers.")
+@click.option("--require-sandbox", is_flag=True, hidden=True, help="The default now (kept for old scripts).")
+@no_sandbox_option
 @click.option("--manifest", type=click.Path(path_type=Path, dir_okay=False),
               help="CSV of student_id,submitted_at for the late policy (default: SUBS/manifest.csv, else the "
                    "LMS's times, else file times).")
@@ -89,7 +84,8 @@ def check(path: Path | None, name: str | None, lang: str | None, hidden: bool, d
 @click.option("--timezone", metavar="ZONE", help="Time zone of download times that carry none, e.g. Asia/Seoul "
                                                   "(Blackboard; default: the late policy's).")
 def batch(subs: Path, name: str, out: Path, jobs: int | None, force: bool, public: bool, data_dir: Path | None,
-          seed: int, scheduler: str | None, require_sandbox: bool, manifest: Path | None, layout: str | None,
+          seed: int, scheduler: str | None, require_sandbox: bool, no_sandbox: bool, manifest: Path | None,
+          layout: str | None,
           timezone: str | None) -> None:
     """Grade every submission in SUBS into a CSV.
 
@@ -103,20 +99,18 @@ def batch(subs: Path, name: str, out: Path, jobs: int | None, force: bool, publi
 
     assignment = course.get_assignment(name, course.find_course_root())
     options = GradeOptions(suite="public" if public else "hidden", seed=seed, data_dir=data_dir)
-    if require_sandbox:
-        sandbox.require_sandbox()
-    _notice()
+    refuse_without_sandbox(no_sandbox)
     console = _stderr_console()
     with Progress(transient=True, console=console, disable=not console.is_terminal) as progress:
         task = progress.add_task(f"grading {name}", total=None)
         summary = run_batch(subs, assignment, out, options=options, jobs=jobs, force=force, scheduler=scheduler,
                             manifest=manifest, layout=layout, timezone=timezone,
                             on_result=lambda result, reused: progress.advance(task))
-    click.echo(display.batch_summary(summary.results, str(out), summary.reused))
+    echo(display.batch_summary(summary.results, str(out), summary.reused))
     for line in summary.intake.lines() if summary.intake else []:
-        click.echo(line)
-    for error in summary.errors:
-        click.echo(f"warning: {error}", err=True)
+        echo(line)
+    for line in [*summary.warnings, *summary.errors]:
+        echo(f"warning: {line}", err=True)
 
 
 @grade.command()
@@ -126,8 +120,9 @@ def batch(subs: Path, name: str, out: Path, jobs: int | None, force: bool, publi
 @click.option("--lang", type=click.Choice(["ko", "en"]), help="Language of messages (default: the rubric's).")
 @click.option("--hidden", is_flag=True, help="Run the hidden checks too (when the course repository is available).")
 @click.option("--data-dir", type=click.Path(path_type=Path), help="Fashion-MNIST folder (or $GRADE_FASHION_MNIST).")
+@no_sandbox_option
 def ci(path: Path | None, name: str | None, junit: Path | None, lang: str | None, hidden: bool,
-       data_dir: Path | None) -> None:
+       data_dir: Path | None, no_sandbox: bool) -> None:
     """Grade a submission repository in CI: JUnit XML, job summary, Points line, exit code."""
     from autograder.exports.ci import run_ci
 
@@ -135,11 +130,14 @@ def ci(path: Path | None, name: str | None, junit: Path | None, lang: str | None
     target, assignment = course.resolve_check_target(path, name, root)
     suite = "hidden" if hidden else "public"
     lang = lang or assignment.rubric(suite).language
-    _notice()
+    if hidden:
+        refuse_without_sandbox(no_sandbox)
+    else:
+        note_unsandboxed()
     options = GradeOptions(suite=suite, data_dir=data_dir, threads=os.cpu_count() or 1)
     result = run_ci(target, assignment, options=options, junit=junit, lang=lang)
-    click.echo(display.submission_report(result, lang))
-    click.echo(f"Points {display.fmt_points(result.total)}/{display.fmt_points(result.max)}")
+    echo(display.submission_report(result, lang))
+    echo(f"Points {display.fmt_points(result.total)}/{display.fmt_points(result.max)}")
     if not result.all_passed:
         raise ChecksFailed("")
 
@@ -148,7 +146,7 @@ def ci(path: Path | None, name: str | None, junit: Path | None, lang: str | None
 def list_() -> None:
     """Show the assignments, their checks and points."""
     root = course.find_course_root()
-    click.echo("\n".join(display.assignment_listing(a) for a in course.list_assignments(root)))
+    echo("\n".join(display.assignment_listing(a) for a in course.list_assignments(root)))
 
 
 from autograder.cli.authoring import assign, new, release, similarity, validate  # noqa: E402

@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from autograder.files import csv_text
 from autograder.exports.files import ExportError, write_atomic
 from autograder.exports.grades import format_points
 
@@ -56,5 +57,5 @@ def write_blackboard(rows: pd.DataFrame, path: Path, *, title: str, column_id: s
                      points_possible: float) -> Path:
     """Write a Grade Center upload CSV: UTF-8 with a byte-order mark, every value quoted."""
     frame = blackboard_frame(rows, title=title, column_id=column_id, points_possible=points_possible)
-    text = frame.to_csv(index=False, quoting=csv.QUOTE_ALL, lineterminator="\r\n")
+    text = csv_text(frame, quoting=csv.QUOTE_ALL, lineterminator="\r\n")
     return write_atomic(path, "\ufeff" + text)

@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from autograder.files import csv_text
 from autograder.exports.files import ExportError, write_atomic
 from autograder.exports.grades import format_points
 
@@ -58,7 +59,7 @@ def write_canvas(rows: pd.DataFrame, path: Path, *, title: str, assignment_id: s
     """Write a Canvas gradebook import CSV (UTF-8) atomically."""
     frame = canvas_frame(rows, title=title, assignment_id=assignment_id, points_possible=points_possible,
                          points_row=points_row)
-    return write_atomic(path, frame.to_csv(index=False, lineterminator="\n"))
+    return write_atomic(path, csv_text(frame, lineterminator="\n"))
 
 
 def title_and_id(header: str) -> tuple[str, str | None]:

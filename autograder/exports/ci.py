@@ -6,6 +6,7 @@ import os
 from pathlib import Path
 
 from autograder.grading.course import Assignment
+from autograder.exports.display import ci_log_safe
 from autograder.exports.junit import write_junit
 from autograder.exports.summary import markdown_summary
 from autograder.grading.grade import GradeOptions, grade_submission
@@ -20,5 +21,5 @@ def run_ci(path: Path, assignment: Assignment, *, options: GradeOptions, junit: 
     summary_file = os.environ.get("GITHUB_STEP_SUMMARY")
     if summary_file:
         with open(summary_file, "a", encoding="utf-8") as f:
-            f.write(markdown_summary(result, lang) + "\n")
+            f.write(ci_log_safe(markdown_summary(result, lang)) + "\n")
     return result

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from autograder.files import csv_text
 from autograder.exports.files import write_atomic
 
 
@@ -18,5 +19,5 @@ def write_csv(rows: pd.DataFrame, path: Path, *, identity: list[str] | tuple[str
     """Write ``rows`` with the ``identity`` columns first, then ``student_id`` and the rest."""
     first = [c for c in (*identity, "student_id") if c in rows.columns]
     columns = list(dict.fromkeys([*first, *[c for c in rows.columns if c not in first]]))
-    text = rows[columns].to_csv(index=False, lineterminator="\n", float_format="%.6g")
+    text = csv_text(rows[columns], lineterminator="\n", float_format="%.6g")
     return write_atomic(path, "\ufeff" + text)

@@ -5,6 +5,7 @@ Functions here return strings; ``cli.py`` prints them.
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from collections import Counter
 
@@ -19,6 +20,34 @@ LABELS = {
            "total": "합계", "expected": "기대한 값", "got": "받은 값", "hint": "도움말", "cell": "셀",
            "checks": "검사", "status": "상태"},
 }
+
+
+# C0 controls but newline and tab, DEL, C1 controls; bidi overrides and isolates, which reorder what is shown.
+_CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+
+
+def terminal_safe(text: str) -> str:
+    """Text fit for a terminal or CI log: every control character shown as an escape (``\\x1b``, ``\\u202e``).
+
+    A student's exception text or file name can hold sequences that erase lines,
+    set the window title, write the clipboard or hide text; printed raw, the
+    terminal would obey them. Newlines and tabs are kept.
+    """
+    return _CONTROL.sub(lambda m: m.group().encode("unicode_escape").decode("ascii"), str(text))
+
+
+# A line the CI runner would take as a command: ``::name ...::value`` (GitHub Actions, incl.
+# ``::stop-commands::``), ``##[name]value`` (its older form), ``##vso[...]`` (Azure Pipelines).
+_COMMAND = re.compile(r"^(\s*)(::|##\[|##vso\[)", re.MULTILINE)
+
+
+def ci_log_safe(text: str) -> str:
+    """Text fit for a CI log: control characters escaped, and no line a runner would read as a command.
+
+    A line that starts (after spaces) with ``::``, ``##[`` or ``##vso[`` gets a ``'`` in front,
+    so it is shown, never obeyed.
+    """
+    return _COMMAND.sub(r"\1'\2", terminal_safe(text))
 
 
 def text_width(text: str) -> int:
@@ -72,7 +101,10 @@ def batch_summary(results: list[SubmissionResult], csv_path: str, reused: int) -
     lines = [f"{len(results)} submissions ({parts}) -> {csv_path}"]
     if reused:
         lines.append(f"{reused} unchanged since the last run were taken from the journal (use --force to regrade)")
-    lines += [f"  {r.student_id}: {r.status}" for r in results if r.status != "graded"]
+    problems = [r for r in results if r.status != "graded"]
+    lines += [f"  {r.student_id}: {r.status}" for r in problems]
+    if problems:
+        lines.append(f"{len(problems)} of {len(results)} submissions had problems (listed above); the others are graded")
     return "\n".join(lines)
 
 

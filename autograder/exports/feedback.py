@@ -13,13 +13,14 @@ or printed is escaped; Markdown cells pass through an allow-list sanitizer.
 from __future__ import annotations
 
 import html
-import json
 import re
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from autograder.errors import GradingError
 from autograder.exports.files import ExportError, write_atomic
+from autograder.files import parse_json_bounded, safe_file_name
 from autograder.grading.results import CheckResult, SubmissionResult
 from autograder.exports.wording import MARKS, error_text, located, location, message_of, points, status_note, words
 
@@ -205,7 +206,7 @@ def write_feedback(result: SubmissionResult, out_dir: Path, *, lang: str) -> lis
     out_dir = Path(out_dir)
     if not out_dir.is_dir():
         raise ExportError(f"{out_dir}: the feedback folder does not exist")
-    stem = safe_name(result.student_id)
+    stem = safe_file_name(result.student_id)
     md_path = write_atomic(out_dir / f"{stem}.md", markdown_feedback(result, lang))
     page = None
     if str(result.path).endswith(".ipynb"):
@@ -218,17 +219,21 @@ def write_feedback(result: SubmissionResult, out_dir: Path, *, lang: str) -> lis
     return [md_path, html_path]
 
 
-def safe_name(student_id: str) -> str:
-    """A file name for a student id (letters of any script, digits, ``.``, ``-``, ``_``)."""
-    name = re.sub(r"[^\w.-]", "_", str(student_id)).lstrip(".")
-    return name or "_"
+RESULT_BYTES_CAP = 64 << 20  # a result file grade batch writes is far smaller: its texts are capped
 
 
 def load_result(path: Path) -> SubmissionResult:
+    """A result file of grade batch, size and nesting bounded before it is parsed."""
     try:
-        return SubmissionResult.from_dict(json.loads(Path(path).read_text(encoding="utf-8")))
+        data = Path(path).read_bytes()
     except FileNotFoundError:
         raise ExportError(f"{path}: no such result file") from None
+    except OSError as e:
+        raise ExportError(f"{path}: cannot be read ({e.strerror})") from e
+    document = parse_json_bounded(data, source=path, max_bytes=RESULT_BYTES_CAP,
+                                  what="not a result file from grade batch", error=ExportError)
+    try:
+        return SubmissionResult.from_dict(document)
     except (ValueError, TypeError, KeyError, AttributeError) as e:
         raise ExportError(f"{path}: not a result file from grade batch ({e})") from e
 
@@ -243,20 +248,39 @@ def default_language(assignment: str) -> str:
         return "ko"
 
 
-def write_all_feedback(results_dir: Path, out_dir: Path, *, lang: str | None = None) -> list[Path]:
-    """Feedback for every ``<student_id>.json`` in a batch's results folder."""
+@dataclass
+class FeedbackRun:
+    """What ``grade feedback`` wrote, and the result files it could not turn into feedback."""
+
+    files: list[Path] = field(default_factory=list)
+    problems: list[str] = field(default_factory=list)  # one line each: the result file and what is wrong
+
+
+def write_all_feedback(results_dir: Path, out_dir: Path, *, lang: str | None = None) -> FeedbackRun:
+    """Feedback for every ``<student_id>.json`` in a batch's results folder.
+
+    One result that cannot be read or rendered (forged, damaged, too deep) is a
+    problem of that student alone: it is listed, and every other student gets feedback.
+    """
     results_dir, out_dir = Path(results_dir), Path(out_dir)
+    if lang is not None:
+        words(lang)  # a wrong language is the command's problem, not each student's
     if not results_dir.is_dir():
         raise ExportError(f"{results_dir}: no such results folder (grade batch writes OUT/results)")
     files = sorted(p for p in results_dir.glob("*.json") if not p.name.startswith("."))
     if not files:
         raise ExportError(f"{results_dir}: holds no result files (*.json)")
     out_dir.mkdir(parents=True, exist_ok=True)
-    written: list[Path] = []
+    run = FeedbackRun()
     languages: dict[str, str] = {}
     for path in files:
-        result = load_result(path)
-        if lang is None and result.assignment not in languages:
-            languages[result.assignment] = default_language(result.assignment)
-        written += write_feedback(result, out_dir, lang=lang or languages[result.assignment])
-    return written
+        try:
+            result = load_result(path)
+            if lang is None and result.assignment not in languages:
+                languages[result.assignment] = default_language(result.assignment)
+            run.files += write_feedback(result, out_dir, lang=lang or languages[result.assignment])
+        except ExportError as e:
+            run.problems.append(str(e))
+        except Exception as e:  # rendering what one student's run left must not cost the class its feedback
+            run.problems.append(f"{path}: feedback not written ({type(e).__name__}: {e})")
+    return run

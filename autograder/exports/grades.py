@@ -3,8 +3,11 @@
 grades.csv columns, in order (written by ``grade batch``)::
 
     student_id, name, <one column per check, points earned>, [raw_total, late_penalty, late_by],
-    total, max, percent, status, graded_by, duration_s, <metric columns>, notes,
+    total, max, percent, status, graded_by, sandbox, duration_s, <metric columns>, notes,
     content_hash, submitted_at
+
+Text cells that a spreadsheet would run as formulas were written with a leading
+``'`` (:func:`autograder.files.csv_cell`); reading gives the real values back.
 """
 
 from __future__ import annotations
@@ -16,10 +19,10 @@ import pandas as pd
 from autograder.exports.files import ExportError, read_text_csv
 
 REQUIRED = ("student_id", "total", "max", "percent", "status")
-TEXT = ("student_id", "name", "status", "graded_by", "notes", "content_hash", "submitted_at", "late_by")
+TEXT = ("student_id", "name", "status", "graded_by", "sandbox", "notes", "content_hash", "submitted_at", "late_by")
 LATE = ("raw_total", "late_penalty", "late_by")
 # Columns after the check columns, in the order batch writes them.
-FIXED = (*LATE, "total", "max", "percent", "status", "graded_by", "duration_s", "notes", "content_hash",
+FIXED = (*LATE, "total", "max", "percent", "status", "graded_by", "sandbox", "duration_s", "notes", "content_hash",
          "submitted_at")
 
 

@@ -15,6 +15,7 @@ import xml.etree.ElementTree as ET
 from datetime import datetime, timezone
 from pathlib import Path
 
+from autograder.exports.display import ci_log_safe
 from autograder.exports.files import write_atomic
 from autograder.exports.wording import message_of, status_note, words
 from autograder.grading.results import SubmissionResult
@@ -25,7 +26,8 @@ TEXT_CAP = 20_000
 
 
 def _clean(text: object) -> str:
-    text = _ILLEGAL.sub("\ufffd", str(text))
+    """Text for an attribute or element: no control sequence, no CI command line, nothing XML cannot carry."""
+    text = _ILLEGAL.sub("\ufffd", ci_log_safe(str(text)))
     return text if len(text) <= TEXT_CAP else text[:TEXT_CAP] + "\n..."
 
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -16,9 +15,9 @@ from autograder.exports.csv_export import write_csv
 from autograder.exports.files import ExportError, check_output_path
 from autograder.exports.grades import points_possible, read_grades
 from autograder.exports.moodle import KEYS as MOODLE_KEYS, write_moodle
-from autograder.exports.feedback import short_feedback
+from autograder.exports.feedback import load_result, short_feedback
+from autograder.files import safe_file_name
 from autograder.exports.roster import FIELDS, MISSING_POLICIES, Roster, RosterMatch, match_roster, read_roster
-from autograder.grading.results import CheckResult
 
 FORMATS = ("canvas", "moodle", "blackboard", "csv")
 ERROR_POLICIES = ("empty", "zero")
@@ -34,6 +33,7 @@ class ExportReport:
     match: RosterMatch | None = None
     not_graded: list[str] = field(default_factory=list)  # "id (status)": grader error or timeout
     errors_as: str = "empty"
+    problems: list[str] = field(default_factory=list)  # students exported with less than they should have
 
     def lines(self) -> list[str]:
         """What the CLI prints: the roster's findings, then what was written."""
@@ -79,6 +79,7 @@ def export_grades(grades_csv: Path, out: Path, *, to: str, roster: Path | None =
     match = match_roster(grades, people, missing=missing)
     _require_matches(match, people, grades_csv, min_match)
     rows, not_graded = _not_graded(match.rows, errors)
+    problems: list[str] = []
     assignment_id = assignment_id or column_id(people, title)
     if to == "csv":
         identity = [f for f in FIELDS if f != "student_id" and (people.has(f) or f == "name")]
@@ -100,9 +101,9 @@ def export_grades(grades_csv: Path, out: Path, *, to: str, roster: Path | None =
             raise UsageError(f"--moodle-key must be one of {', '.join(MOODLE_KEYS)}, not {moodle_key!r}")
         _require_identity(people, rows, (moodle_key,), "Moodle")
         results = _results_dir(grades_csv, results_dir)
-        rows = rows.assign(feedback=[_feedback(r, results, lang) for _, r in rows.iterrows()])
+        rows = rows.assign(feedback=[_feedback(r, results, lang, problems) for _, r in rows.iterrows()])
         written = write_moodle(rows, out, title=title, key=moodle_key)
-    return ExportReport(written, to, len(rows), match, not_graded, errors)
+    return ExportReport(written, to, len(rows), match, not_graded, errors, problems)
 
 
 def _require_matches(match: RosterMatch, roster: Roster, grades_csv: Path, min_match: float) -> None:
@@ -140,7 +141,7 @@ def rubric_title(grades_csv: Path, results_dir: Path | None = None) -> str | Non
     folder = results_dir or Path(grades_csv).parent / "results"
     first = next(iter(sorted(Path(folder).glob("*.json"))), None) if Path(folder).is_dir() else None
     try:
-        name = json.loads(first.read_text(encoding="utf-8")).get("assignment") if first else None
+        name = load_result(first).assignment if first else None
         return get_assignment(str(name), find_course_root()).rubric("hidden").title if name else None
     except (GradingError, ValueError, OSError, AttributeError):
         return None
@@ -183,14 +184,14 @@ def _results_dir(grades_csv: Path, results_dir: Path | None) -> Path | None:
     return default if default.is_dir() else None
 
 
-def _feedback(row: pd.Series, results: Path | None, lang: str) -> str:
+def _feedback(row: pd.Series, results: Path | None, lang: str, problems: list[str]) -> str:
+    """The Feedback cell; a student whose result file cannot be read gets the short form, and a problem line."""
     check_results = None
     if results is not None and row.get("submitted", True) and row.get("student_id"):
-        path = results / f"{row['student_id']}.json"
+        path = results / f"{safe_file_name(row['student_id'])}.json"
         if path.is_file():
             try:
-                data = json.loads(path.read_text(encoding="utf-8"))
-                check_results = [CheckResult.from_dict(c) for c in data.get("checks", [])]
-            except (ValueError, TypeError, KeyError) as e:
-                raise ExportError(f"{path}: not a result file from grade batch ({e})") from e
+                check_results = load_result(path).checks
+            except ExportError as e:
+                problems.append(f"{e}; the Feedback of {row['student_id']} names no checks")
     return short_feedback(row.to_dict(), lang=lang, checks=check_results)

@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from autograder.files import csv_text
 from autograder.exports.files import ExportError, write_atomic
 from autograder.exports.grades import format_points
 
@@ -42,4 +43,4 @@ def moodle_frame(rows: pd.DataFrame, *, title: str, key: str = "email") -> pd.Da
 def write_moodle(rows: pd.DataFrame, path: Path, *, title: str, key: str = "email") -> Path:
     """Write a Moodle grade import CSV (UTF-8, comma separated) atomically."""
     frame = moodle_frame(rows, title=title, key=key)
-    return write_atomic(path, frame.to_csv(index=False, lineterminator="\n"))
+    return write_atomic(path, csv_text(frame, lineterminator="\n"))

@@ -11,12 +11,14 @@ the student wrote reaches the page as markup.
 from __future__ import annotations
 
 import html
-import json
 import re
 from pathlib import Path
 from typing import Any
 
+from autograder.errors import GradingError
 from autograder.exports.wording import error_text, words
+from autograder.files import parse_json_bounded
+from autograder.grading.submissions import FILE_BYTES_CAP
 from autograder.grading.results import SubmissionResult
 
 TEXT_CAP = 100_000  # characters of one output kept on the page
@@ -76,11 +78,16 @@ def notebook_feedback_page(result: SubmissionResult, lang: str, *, feedback: str
 
 def _read_cells(path: Path) -> list[dict[str, Any]] | None:
     try:
-        nb = json.loads(path.read_bytes())
-    except (OSError, ValueError):
+        nb = parse_json_bounded(path.read_bytes(), source=path, max_bytes=FILE_BYTES_CAP)
+    except (OSError, GradingError):
         return None
     cells = nb.get("cells") if isinstance(nb, dict) else None
     return [c for c in cells if isinstance(c, dict)] if isinstance(cells, list) else None
+
+
+def _indexed(record: Any) -> bool:
+    """A cell's record from the grading run, with a cell number for its index (a forged one is left out)."""
+    return isinstance(record, dict) and type(record.get("index")) is int
 
 
 def _source(cell: dict[str, Any]) -> str:
@@ -92,8 +99,8 @@ def _safe_notebook(cells: list[dict[str, Any]], result: SubmissionResult, lang: 
     import nbformat
     from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
 
-    outputs = {o.get("index"): o.get("outputs", []) for o in result.cell_outputs if isinstance(o, dict)}
-    errors = {e.get("index"): e for e in result.cell_errors if isinstance(e, dict)}
+    outputs = {o.get("index"): o.get("outputs", []) for o in result.cell_outputs if _indexed(o)}
+    errors = {e.get("index"): e for e in result.cell_errors if _indexed(e)}
     marker = words(lang)["cell_marker"]
     nb = new_notebook(metadata={"language_info": {"name": "python"},
                                 "title": f"{words(lang)['title']}: {result.assignment} / {result.student_id}"})

@@ -11,14 +11,17 @@ from __future__ import annotations
 
 import html
 import io
-import json
 from collections import Counter
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import pandas as pd
 
 from autograder.exports.files import ExportError, check_output_path, read_text_csv, write_atomic
 from autograder.exports.grades import REQUIRED, check_columns, late_columns_present, metric_columns, read_grades
+from autograder.files import parse_json_bounded
+
+RESULT_BYTES_CAP = 64 << 20
 
 SLOWEST = 10
 SIMILAR_PAIRS = 50
@@ -40,15 +43,26 @@ pre { white-space: pre-wrap; margin: 0; }
 """
 
 
+@dataclass
+class ReportWritten:
+    """The page written, and the result files left out of it (each a line: the file and what is wrong)."""
+
+    path: Path
+    problems: list[str] = field(default_factory=list)
+
+
 def write_report(grades_csv: Path, out_html: Path, *, results_dir: Path | None = None,
-                 similarity_csv: Path | None = None) -> Path:
-    """Write the report page for a batch's grades.csv (and its results/ folder when there)."""
+                 similarity_csv: Path | None = None) -> ReportWritten:
+    """Write the report page for a batch's grades.csv (and its results/ folder when there).
+
+    A result file that cannot be read is left out and named, on the page and in the answer.
+    """
     grades_csv = Path(grades_csv)
     out_html = check_output_path(out_html)
     grades = read_grades(grades_csv, require=(*REQUIRED, "duration_s"))
     if results_dir is None and (grades_csv.parent / "results").is_dir():
         results_dir = grades_csv.parent / "results"
-    results = _load_results(Path(results_dir)) if results_dir is not None else []
+    results, problems = _load_results(Path(results_dir)) if results_dir is not None else ([], [])
     similarity = _read_similarity(Path(similarity_csv)) if similarity_csv is not None else None
     assignment = next((r.get("assignment") for r in results if r.get("assignment")), grades_csv.parent.name)
     title = f"Grading report: {assignment}"
@@ -62,13 +76,14 @@ def write_report(grades_csv: Path, out_html: Path, *, results_dir: Path | None =
         _metrics_section(grades),
         _late_section(grades),
         _similarity_section(similarity, similarity_csv),
+        _unread_section(problems),
     ]
     body = "\n".join(s for s in sections if s)
     page = (f'<!DOCTYPE html>\n<html lang="en">\n<head>\n<meta charset="utf-8">\n'
             f'<meta name="viewport" content="width=device-width, initial-scale=1">\n<title>{_e(title)}</title>\n'
             f"<style>{CSS}</style>\n</head>\n<body>\n<h1>{_e(title)}</h1>\n"
             f'<p class="muted">From {_e(grades_csv.name)}: {len(grades)} submissions.</p>\n{body}\n</body>\n</html>\n')
-    return write_atomic(out_html, page)
+    return ReportWritten(write_atomic(out_html, page), problems)
 
 
 def _e(value: object) -> str:
@@ -83,19 +98,34 @@ def _num(value: float, digits: int = 2) -> str:
 
 # --- inputs -------------------------------------------------------------------------------------
 
-def _load_results(folder: Path) -> list[dict]:
+def _load_results(folder: Path) -> tuple[list[dict], list[str]]:
+    """Every readable result file of the folder, and a line for each one that is not (never the whole report)."""
     if not folder.is_dir():
         raise ExportError(f"{folder}: no such results folder")
-    results = []
+    results, problems = [], []
     for path in sorted(folder.glob("*.json")):
         try:
-            data = json.loads(path.read_text(encoding="utf-8"))
-        except (OSError, ValueError) as e:
-            raise ExportError(f"{path}: not a readable result file ({e})") from e
-        if not isinstance(data, dict):
-            raise ExportError(f"{path}: not a result file from grade batch")
+            data = parse_json_bounded(path.read_bytes(), source=path, max_bytes=RESULT_BYTES_CAP,
+                                      what="not a result file from grade batch", error=ExportError)
+        except OSError as e:
+            problems.append(f"{path}: cannot be read ({e.strerror})")
+            continue
+        except ExportError as e:
+            problems.append(str(e))
+            continue
+        if not isinstance(data, dict) or not _well_formed(data):
+            problems.append(f"{path}: not a result file from grade batch")
+            continue
         results.append(data)
-    return results
+    return results, problems
+
+
+def _well_formed(result: dict) -> bool:
+    """The fields the report reads have the types grade batch writes (a forged file can hold anything)."""
+    checks, errors = result.get("checks", []), result.get("cell_errors", [])
+    return (isinstance(checks, list) and isinstance(errors, list)
+            and all(isinstance(c, dict) and isinstance(c.get("id"), str) and isinstance(c.get("status", ""), str)
+                    for c in checks))
 
 
 def _read_similarity(path: Path) -> pd.DataFrame:
@@ -293,6 +323,14 @@ def _late_section(grades: pd.DataFrame) -> str:
             for _, r in late.iterrows()]
     return (f'<section id="late"><h2>Late submissions ({len(late)}, {len(penalised)} penalised)</h2>'
             f"{_table(['student', 'late by', 'penalty', 'raw total', 'total'], rows, {2, 3, 4})}</section>")
+
+
+def _unread_section(problems: list[str]) -> str:
+    if not problems:
+        return ""
+    items = "".join(f"<li><code>{_e(p)}</code></li>" for p in problems)
+    return (f'<section id="unread"><h2>Result files left out ({len(problems)})</h2>'
+            f'<p class="muted">Pass rates and cell errors above are without them.</p><ul>{items}</ul></section>')
 
 
 def _similarity_section(similarity: pd.DataFrame | None, source: Path | None) -> str:

@@ -171,8 +171,19 @@ def _data_access(rubric: Rubric, options: GradeOptions) -> tuple[dict[str, str],
 
 
 def _cell_errors(report: dict[str, Any], submission: Submission) -> list[dict[str, Any]]:
-    errors = report.get("cell_errors", []) + ([report["import_error"]] if report.get("import_error") else [])
-    return [{k: e.get(k) for k in ("index", "ename", "evalue", "lineno")} for e in errors]
+    """The report's cell errors, each re-typed: the worker ran student code, so any field may be forged."""
+    errors = report.get("cell_errors")
+    errors = (errors if isinstance(errors, list) else []) + [report.get("import_error")]
+    return [{"index": _number(e.get("index")), "ename": _text(e.get("ename"), 200), "evalue": _text(e.get("evalue"), 4096),
+             "lineno": _number(e.get("lineno"))} for e in errors if isinstance(e, dict)][:1000]
+
+
+def _number(value: Any) -> int | None:
+    return value if type(value) is int and 0 <= value < 1 << 31 else None
+
+
+def _text(value: Any, cap: int) -> str | None:
+    return None if value is None else str(value)[:cap]
 
 
 def _hints(submission: Submission, cell_errors: list[dict[str, Any]]) -> list[dict[str, Any]]:

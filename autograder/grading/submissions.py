@@ -3,15 +3,16 @@
 from __future__ import annotations
 
 import hashlib
-import json
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from autograder.errors import SubmissionError
+from autograder.files import parse_json_bounded
 
 CODE_SUFFIXES = (".ipynb", ".py")
 IGNORED = {"__pycache__", ".ipynb_checkpoints", ".git", ".github"}
+FILE_BYTES_CAP = 128 << 20  # of a notebook or module: one with a 50 MB output still grades; parsing costs ~5x
 
 
 @dataclass
@@ -88,7 +89,10 @@ def _read_no_follow(path: Path) -> bytes:
     except OSError as e:
         raise SubmissionError(f"{path}: cannot be read ({e.strerror})") from e
     with os.fdopen(fd, "rb") as f:
-        return f.read()
+        size = os.fstat(f.fileno()).st_size
+        if size > FILE_BYTES_CAP:
+            raise SubmissionError(f"{path}: {size / (1 << 20):.0f} MB, more than the {FILE_BYTES_CAP >> 20} MB a submission file may be")
+        return f.read(FILE_BYTES_CAP + 1)
 
 
 def _code_file_in(folder: Path) -> Path:
@@ -106,11 +110,9 @@ def _code_file_in(folder: Path) -> Path:
 
 
 def read_notebook_cells(path: Path, data: bytes | None = None) -> list[dict]:
-    """The code cells of a v4 notebook, read as JSON (no validation cost)."""
-    try:
-        nb = json.loads(data if data is not None else path.read_bytes())
-    except (ValueError, UnicodeDecodeError) as e:
-        raise SubmissionError(f"{path}: not a valid notebook (invalid JSON: {e})") from e
+    """The code cells of a v4 notebook, read as JSON (no validation cost) once its size and depth are bounded."""
+    nb = parse_json_bounded(data if data is not None else path.read_bytes(), source=path, max_bytes=FILE_BYTES_CAP,
+                            what="not a valid notebook", error=SubmissionError)
     if not isinstance(nb, dict) or not isinstance(nb.get("cells"), list):
         raise SubmissionError(f"{path}: not a valid notebook (no list of cells)")
     if nb.get("nbformat") != 4:
@@ -128,15 +130,25 @@ def read_notebook_cells(path: Path, data: bytes | None = None) -> list[dict]:
 
 
 def content_hash(path: Path) -> str:
-    """sha256 of a submission's content: the file, or every file of a folder (links by target)."""
+    """sha256 of a submission's content: the file, or every file of a folder (links by target).
+
+    Each member is written as its kind, then its name and its content, each
+    preceded by its length, so no two different sets of names and contents give
+    the same stream (a file's content cannot pose as the next file's name).
+    """
     path = Path(path)
-    digest = hashlib.sha256()
+    digest = hashlib.sha256(b"grade-content-v2\0")
     if path.is_dir():
         members = sorted(p for p in path.rglob("*") if not set(p.relative_to(path).parts) & IGNORED and (p.is_file() or p.is_symlink()))
     else:
         members, path = [path], path.parent
     for member in members:
-        digest.update(str(member.relative_to(path)).encode() + b"\0")
-        digest.update(b"link:" + str(os.readlink(member)).encode() if member.is_symlink() else member.read_bytes())
-        digest.update(b"\0")
+        name = member.relative_to(path).as_posix().encode("utf-8", "surrogateescape")
+        kind, data = (b"l", os.fsencode(os.readlink(member))) if member.is_symlink() else (b"f", member.read_bytes())
+        digest.update(kind + _length(name) + name + _length(data))
+        digest.update(data)
     return digest.hexdigest()[:16]
+
+
+def _length(data: bytes) -> bytes:
+    return len(data).to_bytes(8, "big")
