@@ -119,9 +119,11 @@ def csv_uncell(value: Any) -> Any:
 
 def csv_safe(frame):
     """A copy of a DataFrame with every text cell and column name passed through :func:`csv_cell`."""
-    safe = frame.rename(columns=lambda c: csv_cell(c) if isinstance(c, str) else c)
+    from pandas.api.types import is_bool_dtype, is_numeric_dtype
+
+    safe = frame.rename(columns=csv_cell)
     for column in safe.columns:
-        if safe[column].dtype == object:
+        if not (is_numeric_dtype(safe[column]) or is_bool_dtype(safe[column])):
             safe[column] = safe[column].map(csv_cell)
     return safe
 

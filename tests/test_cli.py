@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pandas as pd
+import pytest
 from click.testing import CliRunner
 
 from autograder.cli.main import grade
@@ -146,3 +147,92 @@ def test_ci_writes_junit_and_a_job_summary_and_prints_points(tiny_course, tmp_pa
     suite = suite if suite.tag == "testsuite" else suite.find("testsuite")
     assert (suite.get("tests"), suite.get("failures")) == ("3", "1")
     assert "test_total" in summary.read_text(encoding="utf-8")
+
+
+# -- fail closed: hidden checks run in the sandbox, or with --no-sandbox and a note ------------------
+
+NO_SANDBOX = ("Error: a sandbox is required but bubblewrap cannot be used here (GRADE_SANDBOX=none); pass "
+              "--no-sandbox to grade without one, or make bubblewrap work (Debian, Ubuntu: apt-get install bubblewrap)\n")
+
+
+def one_submission(tmp_path, source):
+    subs, out = tmp_path / "subs", tmp_path / "out"
+    subs.mkdir()
+    out.mkdir()
+    (subs / "s1.py").write_text(source, encoding="utf-8")
+    return subs, out / "grades.csv"
+
+
+def test_batch_without_the_sandbox_refuses_with_exit_code_2(tiny_course, tmp_path, good_source, monkeypatch):
+    subs, out = one_submission(tmp_path, good_source)
+    monkeypatch.setenv("GRADE_SANDBOX", "none")
+    result = CliRunner().invoke(grade, ["batch", str(subs), "-a", "tiny", "-o", str(out)])
+    assert (result.exit_code, result.stdout, result.stderr) == (2, "", NO_SANDBOX)
+    assert list(out.parent.iterdir()) == []
+
+
+def test_batch_with_no_sandbox_grades_and_says_so_in_the_csv(tiny_course, tmp_path, good_source):
+    import os
+    import subprocess
+    import sys
+
+    # Its own process: a pool started by an earlier test would keep that test's environment.
+    subs, out = one_submission(tmp_path, good_source)
+    env = {**os.environ, "GRADE_SANDBOX": "none", "GRADE_COURSE": str(tiny_course)}
+    run = subprocess.run([sys.executable, "-m", "autograder.cli", "batch", str(subs), "-a", "tiny", "-o", str(out),
+                          "--no-sandbox"], env=env, capture_output=True, text=True, timeout=300)
+    assert run.returncode == 0, run.stderr
+    assert run.stderr == "note: the sandbox is turned off (GRADE_SANDBOX=none): submissions run without a sandbox\n"
+    assert list(pd.read_csv(out)["sandbox"]) == ["none"]
+
+
+def test_validate_and_hidden_ci_refuse_too_but_public_checks_run_with_a_note(tiny_course, tmp_path, good_source,
+                                                                            monkeypatch):
+    monkeypatch.setenv("GRADE_SANDBOX", "none")
+    result = CliRunner().invoke(grade, ["validate", "-a", "tiny"])
+    assert (result.exit_code, result.stderr) == (2, NO_SANDBOX)
+    path = tmp_path / "tiny.py"
+    path.write_text(good_source, encoding="utf-8")
+    result = CliRunner().invoke(grade, ["ci", str(path), "-a", "tiny", "--hidden"])
+    assert (result.exit_code, result.stdout, result.stderr) == (2, "", NO_SANDBOX)
+    result = CliRunner().invoke(grade, ["check", str(path), "-a", "tiny"])
+    assert result.exit_code == 0 and result.stdout.endswith("Total: 4/4 (100.0%)\n")
+    assert result.stderr == "note: the sandbox is turned off (GRADE_SANDBOX=none): submissions run without a sandbox\n"
+
+
+def test_batch_where_bwrap_is_missing_says_how_to_install_it(tiny_course, tmp_path, good_source, monkeypatch):
+    from autograder.engine import sandbox
+
+    subs, out = one_submission(tmp_path, good_source)
+    monkeypatch.delenv("GRADE_SANDBOX", raising=False)
+    monkeypatch.setenv("PATH", str(tmp_path))  # no bwrap on it
+    sandbox.probe.cache_clear()
+    try:
+        result = CliRunner().invoke(grade, ["batch", str(subs), "-a", "tiny", "-o", str(out)])
+    finally:
+        monkeypatch.undo()
+        sandbox.probe.cache_clear()
+    assert result.exit_code == 2
+    assert result.stderr == ("Error: a sandbox is required but bubblewrap cannot be used here (bwrap not found; install "
+                             "the bubblewrap package); pass --no-sandbox to grade without one, or make bubblewrap work "
+                             "(Debian, Ubuntu: apt-get install bubblewrap)\n")
+
+
+def test_batch_in_the_sandbox_says_bwrap_in_the_csv(tiny_course, tmp_path, good_source, monkeypatch):
+    from autograder.engine import sandbox
+
+    if sandbox.sandbox_mode() != "bwrap":
+        pytest.skip(sandbox.sandbox_notice())
+    subs, out = one_submission(tmp_path, good_source)
+    result = invoke("batch", str(subs), "-a", "tiny", "-o", str(out))
+    assert (result.exit_code, result.stderr) == (0, "")
+    assert list(pd.read_csv(out)["sandbox"]) == ["bwrap"]
+
+
+def test_student_text_reaches_the_terminal_escaped(tiny_course, tmp_path):
+    path = tmp_path / "tiny.py"
+    path.write_text('raise RuntimeError("\\x1b]0;owned\\x07\\x1b[2K\\rall graded\\n::error::fake")\n', encoding="utf-8")
+    result = invoke("check", str(path), "-a", "tiny", "--lang", "en")
+    assert "\x1b" not in result.stdout and "\x07" not in result.stdout and "\r" not in result.stdout
+    assert "  status: error: raised RuntimeError at import (line 1): \\x1b]0;owned\\x07\\x1b[2K\\rall graded\n" \
+           "'::error::fake\n" in result.stdout

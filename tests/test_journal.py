@@ -197,3 +197,64 @@ def test_sigkill_during_write_atomic_never_leaves_a_half_file(tmp_path: Path) ->
     writer.wait()
     text = target.read_text()
     assert text.startswith("header ") and text.endswith("end\n")
+
+
+# -- the grading key: everything besides the submission that can change a grade ------------------
+
+
+def fashion_rubric(folder: Path) -> Path:
+    make_rubric(folder)
+    (folder / "rubric.toml").write_text('[checks]\ntest_a = 1\n\n[params]\ndataset = "fashion-mnist"\n')
+    return folder
+
+
+def fake_data(folder: Path) -> Path:
+    """Files named as Fashion-MNIST's (find_fashion_mnist only looks for the folder and a name)."""
+    from autograder.grading.datasets import SHAPES
+
+    folder.mkdir(parents=True)
+    for name in SHAPES:
+        (folder / name).write_bytes(name.encode())
+    return folder
+
+
+def test_grade_key_covers_seed_timeout_suite_env_data_and_sandbox(tmp_path: Path) -> None:
+    from autograder.batch.journal import grade_key
+    from autograder.grading.grade import GradeOptions
+    from autograder.grading.rubric import load_rubric
+
+    rubric = load_rubric(fashion_rubric(tmp_path / "r") / "rubric.toml")
+    data = fake_data(tmp_path / "data")
+    key = grade_key(rubric, GradeOptions(data_dir=data), sandbox="bwrap")
+    assert len(key) == 16 and key == grade_key(rubric, GradeOptions(data_dir=data), sandbox="bwrap")
+    assert key == grade_key(rubric, GradeOptions(data_dir=data, threads=8), sandbox="bwrap")  # speed only
+    others = [grade_key(rubric, GradeOptions(data_dir=data, seed=1), sandbox="bwrap"),
+              grade_key(rubric, GradeOptions(data_dir=data, timeout=5), sandbox="bwrap"),
+              grade_key(rubric, GradeOptions(data_dir=data, suite="public"), sandbox="bwrap"),
+              grade_key(rubric, GradeOptions(data_dir=data, env={"X": "1"}), sandbox="bwrap"),
+              grade_key(rubric, GradeOptions(data_dir=data), sandbox="none")]
+    (data / sorted(data.iterdir())[0].name).write_bytes(b"other held-out images")  # same folder, new content
+    others.append(grade_key(rubric, GradeOptions(data_dir=data), sandbox="bwrap"))
+    (rubric.folder / "test_a.py").write_text("def test_a(): assert 0\n")
+    others.append(grade_key(rubric, GradeOptions(data_dir=data), sandbox="bwrap"))
+    assert len({key, *others}) == len(others) + 1
+
+
+def test_grade_key_covers_path_options_added_later(tmp_path: Path) -> None:
+    """A folder option GradeOptions grows (e.g. a private held-out set) is keyed by what it holds."""
+    from dataclasses import dataclass
+
+    from autograder.batch.journal import grade_key
+    from autograder.grading.grade import GradeOptions
+    from autograder.grading.rubric import load_rubric
+
+    @dataclass
+    class WithHeldout(GradeOptions):
+        heldout: Path | None = None
+
+    rubric = load_rubric(make_rubric(tmp_path / "r") / "rubric.toml")
+    heldout = fake_data(tmp_path / "heldout")
+    key = grade_key(rubric, WithHeldout(heldout=heldout), sandbox="bwrap")
+    assert key != grade_key(rubric, WithHeldout(), sandbox="bwrap")
+    (heldout / "extra.gz").write_bytes(b"more images")
+    assert key != grade_key(rubric, WithHeldout(heldout=heldout), sandbox="bwrap")

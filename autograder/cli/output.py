@@ -9,7 +9,7 @@ from autograder.engine import sandbox
 from autograder.errors import SandboxUnavailable
 from autograder.exports.display import ci_log_safe
 
-INSTALL = "install bubblewrap (apt-get install bubblewrap) or pass --no-sandbox to grade without one"
+INSTALL = "pass --no-sandbox to grade without one, or make bubblewrap work (Debian, Ubuntu: apt-get install bubblewrap)"
 
 
 def echo(text: str, *, err: bool = False) -> None:
