@@ -95,3 +95,71 @@ def test_the_late_policy_from_the_rubric_lands_in_the_csv(tiny_course, subs, tmp
     assert (grades.loc["good", "raw_total"], grades.loc["good", "late_penalty"], grades.loc["good", "total"]) == (4, 0.4, 3.6)
     assert (grades.loc["folder", "late_penalty"], grades.loc["folder", "total"]) == (0, 3)
     assert grades.loc["good", "submitted_at"] == "2026-03-01T15:00:00+00:00"
+
+
+def _kill_pool_processes() -> int:
+    """SIGKILL this test's grading pool processes (children of the forkserver), as the OOM killer would."""
+    import signal
+
+    import psutil
+
+    killed = 0
+    for process in psutil.Process().children(recursive=True):
+        try:
+            parent = process.parent()
+            if parent is not None and "forkserver" in " ".join(parent.cmdline()) \
+                    and "forkserver" in " ".join(process.cmdline()):
+                process.send_signal(signal.SIGKILL)
+                killed += 1
+        except psutil.Error:
+            continue
+    return killed
+
+
+def test_a_killed_grader_is_never_journaled_and_a_rerun_grades_again(tiny_course, tmp_path, good_source):
+    folder = tmp_path / "subs"
+    folder.mkdir()
+    (folder / "a_good.py").write_text(good_source, encoding="utf-8")
+    (folder / "b_slow.py").write_text("import time\ntime.sleep(4)\n" + good_source, encoding="utf-8")
+    killed = []
+
+    def kill_after_the_first(result, reused):
+        if not killed:
+            killed.append(_kill_pool_processes())
+
+    first = run(tiny_course, folder, tmp_path / "out", jobs=1, options=GradeOptions(timeout=30),
+                on_result=kill_after_the_first)
+    statuses = {r.student_id: r.status for r in first.results}
+    assert killed[0] >= 1 and statuses["a_good"] == "graded"
+    assert statuses["b_slow"].startswith("error: the grader failed on this submission (BrokenProcessPool")
+    assert len(first.errors) == 1
+    again = run(tiny_course, folder, tmp_path / "out", jobs=1, options=GradeOptions(timeout=30))
+    assert (again.graded, again.reused) == (1, 1)  # the same content, graded again: the failure was not its own
+    assert {r.student_id: r.total for r in again.results} == {"a_good": 4, "b_slow": 4}
+
+
+def test_a_long_student_id_gets_a_short_results_file_and_keeps_its_id_in_the_csv(tiny_course, tmp_path, good_source):
+    from autograder.files import safe_file_name
+
+    folder = tmp_path / "subs"
+    folder.mkdir()
+    long_id = "s" * 240
+    (folder / f"{long_id}.py").write_text(good_source, encoding="utf-8")
+    (folder / "=cmd|' calc'!A0.py").write_text(good_source, encoding="utf-8")
+    for attempt in range(2):  # a rerun too: the first try used to fail the same way every time
+        summary = run(tiny_course, folder, tmp_path / "out", jobs=2)
+        assert [r.status for r in summary.results] == ["graded", "graded"]
+    names = sorted(p.name for p in (tmp_path / "out" / "results").iterdir())
+    assert names == sorted(f"{safe_file_name(i)}.json" for i in ("=cmd|' calc'!A0", long_id))
+    text = (tmp_path / "out" / "grades.csv").read_text(encoding="utf-8")
+    assert f"\n{long_id}," in text and "\n'=cmd|' calc'!A0," in text
+
+
+def test_file_times_for_the_late_policy_come_with_a_warning(tiny_course, subs, tmp_path):
+    rubric = tiny_course / "rubrics" / "tiny" / "rubric.toml"
+    rubric.write_text(rubric.read_text() + '\n[late]\ndue = 2026-03-01T23:59:00+09:00\npenalty_per_day = 10\ncap = 50\n')
+    (subs / "manifest.csv").write_text("student_id,submitted_at\ngood,2026-03-02T00:00:00+09:00\n", encoding="utf-8")
+    summary = run(tiny_course, subs, tmp_path / "out", jobs=2)
+    assert summary.warnings == [
+        "the late policy uses file modification times for 5 submission(s) (badjson, empty, folder, loops, raises); "
+        "they are easy to back-date: give --manifest with the LMS's submission times"]

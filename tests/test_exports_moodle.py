@@ -69,3 +69,26 @@ def test_title_may_not_shadow_the_key_column(batch):
     with pytest.raises(ExportError, match="clashes"):
         export_grades(batch / "grades.csv", batch / "m.csv", to="moodle", roster=batch / "roster.csv",
                       title="Email address")
+
+
+def test_a_broken_result_file_costs_only_its_student_the_check_names(batch):
+    (batch / "results").mkdir()
+    result = SubmissionResult("0002", "logic_gates", "0002.ipynb", "h", checks=[CheckResult("test_xor", "failed", 0, 3)])
+    (batch / "results" / "0002.json").write_text(json.dumps(result.to_dict()), encoding="utf-8")
+    (batch / "results" / "0001.json").write_text('{"checks": [{"id": [1]}]}', encoding="utf-8")
+    report = export_grades(batch / "grades.csv", batch / "m.csv", to="moodle", roster=batch / "roster.csv", title="T",
+                           lang="en")
+    assert list(read_back(batch / "m.csv")["Feedback"]) == ["Points 5/5.", "Points 2/5. Lost points: test_xor 0/3.",
+                                                            "No submission."]
+    assert len(report.problems) == 1
+    assert report.problems[0].startswith(f"{batch / 'results' / '0001.json'}: not a result file from grade batch (")
+    assert report.problems[0].endswith("; the Feedback of 0001 names no checks")
+
+
+def test_formulas_in_names_and_feedback_are_neutralised(batch):
+    roster = pd.read_csv(batch / "roster.csv", dtype=str)
+    roster.loc[0, "email"] = "=HYPERLINK(\"http://evil\",\"kim\")"
+    roster.to_csv(batch / "roster.csv", index=False)
+    export_grades(batch / "grades.csv", batch / "m.csv", to="moodle", roster=batch / "roster.csv", title="@T", lang="en")
+    text = (batch / "m.csv").read_text(encoding="utf-8")
+    assert text.splitlines()[:2] == ['Email address,\'@T,Feedback', '"\'=HYPERLINK(""http://evil"",""kim"")",5,Points 5/5.']

@@ -178,3 +178,30 @@ def test_engine_hints_and_import_errors_are_located():
     assert "- 셀 4, 줄 2: use" in markdown_feedback(r, "ko")
     r.cell_errors[0]["lineno"] = None
     assert "- on import: `ImportError" in markdown_feedback(r, "en")
+
+
+def test_one_students_broken_result_never_costs_the_class_its_feedback(graded, tmp_path):
+    results = tmp_path / "results"
+    results.mkdir()
+    graded.assignment = "no_such_assignment_for_tests"
+    (results / "a.json").write_text(json.dumps(graded.to_dict()), encoding="utf-8")
+    deep = tmp_path / "deep.ipynb"  # the notebook a forged result points at, 50,000 levels deep
+    deep.write_text('{"nbformat": 4, "cells": [{"cell_type": "code", "source": "", "metadata": {"x": '
+                    + "[" * 50_000 + "]" * 50_000 + "}}]}", encoding="utf-8")
+    forged = graded.to_dict() | {"student_id": "b", "path": str(deep),
+                                 "cell_errors": [{"index": [1], "ename": "X", "evalue": "y"}],
+                                 "cell_outputs": [{"index": {"k": 1}, "outputs": []}]}
+    (results / "b.json").write_text(json.dumps(forged), encoding="utf-8")
+    (results / "c.json").write_text("[" * 50_000 + "]" * 50_000, encoding="utf-8")
+    (results / "d.json").write_text('{"checks": 3}', encoding="utf-8")
+    out = tmp_path / "feedback"
+    run = CliRunner().invoke(feedback, [str(results), "-o", str(out), "--lang", "en"], catch_exceptions=False)
+    assert run.exit_code == 0
+    assert run.stdout == f"Wrote 4 feedback files (2 submissions) to {out}\n"
+    assert run.stderr.splitlines() == [
+        f"warning: {results / 'c.json'}: not a result file from grade batch (nested 50000 levels deep, more than the "
+        "100 allowed)",
+        f"warning: {results / 'd.json'}: not a result file from grade batch ('int' object is not iterable)",
+        "2 result file(s) had problems: no feedback was written for them"]
+    assert sorted(p.name for p in out.iterdir()) == ["60230001.html", "60230001.md", "b.html", "b.md"]
+    assert "The notebook file was not found" in (out / "b.html").read_text(encoding="utf-8")

@@ -132,3 +132,21 @@ def test_cli(batch):
     result = CliRunner().invoke(report, [str(batch / "grades.csv"), "-o", str(out)], catch_exceptions=False)
     assert result.exit_code == 0 and result.output == f"Wrote {out}\n"
     assert out.is_file()
+
+
+def test_unreadable_result_files_are_left_out_and_named(batch):
+    results = batch / "results"
+    results.mkdir()
+    (results / "20230001.json").write_text(json.dumps({"checks": [{"id": "test_and", "status": "passed"}]}))
+    (results / "deep.json").write_text("[" * 50_000 + "]" * 50_000)
+    (results / "forged.json").write_text(json.dumps({"checks": [{"id": ["unhashable"], "status": {}}]}))
+    out = batch / "r.html"
+    run = CliRunner().invoke(report, [str(batch / "grades.csv"), "-o", str(out)], catch_exceptions=False)
+    assert run.exit_code == 0 and run.stdout == f"Wrote {out}\n"
+    assert run.stderr.splitlines() == [
+        f"warning: {results / 'deep.json'}: not a result file from grade batch (nested 50000 levels deep, more than "
+        "the 100 allowed)",
+        f"warning: {results / 'forged.json'}: not a result file from grade batch",
+        "2 result file(s) could not be read and are left out of the report"]
+    page = out.read_text(encoding="utf-8")
+    assert "Result files left out (2)" in page and "forged.json" in page
