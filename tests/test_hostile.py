@@ -42,6 +42,8 @@ MODE = sandbox.sandbox_mode()
 SANDBOXED = MODE == "bwrap"
 LIMITS = {"call_timeout": 2, "timeout": 20, "memory_mb": 256, "max_processes": 32, "output_kb": 64}
 MARKER_SPLIT = "# ---- solution ----"
+FORMULA_ID = "=cmd|' calc'!A0"
+LONG_ID = "s" * 240
 WRONG = textwrap.dedent('''
     def _nothing(*args, **kwargs):
         raise RuntimeError("the attack did not work")
@@ -139,6 +141,14 @@ CASES = [
     Case("notebook_10000_cells", "good or timeout", ("graded", "timeout")),
     Case("notebook_50mb_output", "good"),
     Case("print_50mb", "good"),
+    # What a student writes never reaches a TA's tools as instructions; one student never breaks the others.
+    Case("formula_exception", "zero", ERROR),  # its class name, a formula, is the notes cell
+    Case(FORMULA_ID, "good"),  # a file name that is a formula is the student_id cell
+    Case("control_sequences", "zero", ERROR),  # terminal escapes in the status line
+    Case("workflow_commands", "zero", ERROR),  # ::workflow commands:: in what grade ci prints
+    Case("forge_report", "wrong"),  # a run report with unhashable cell indexes
+    Case(LONG_ID, "good"),  # results/<id>.json was "File name too long", on every rerun
+    Case("notebook_50000_deep", "zero", ERROR),  # RecursionError in grade feedback, for the whole class
 ]
 ACTIVE = [c for c in CASES if SANDBOXED or not c.sandbox_only]
 
@@ -287,6 +297,11 @@ def build_submissions(subs: Path, course: Path, values: dict[str, str]) -> None:
     (shadow / "autograder" / "worker" / "__init__.py").write_text("")
     (shadow / "autograder" / "worker" / "__main__.py").write_text("print('hijacked worker')\nraise SystemExit(0)\n")
 
+    (subs / f"{FORMULA_ID}.py").write_text(solution, encoding="utf-8")
+    (subs / f"{LONG_ID}.py").write_text(solution, encoding="utf-8")
+    deep = '{"cell_type": "code", "source": "", "metadata": {"x": ' + "[" * 50_000 + "]" * 50_000 + "}}"
+    (subs / "notebook_50000_deep.ipynb").write_text(
+        '{"nbformat": 4, "nbformat_minor": 5, "metadata": {}, "cells": [' + deep + "]}", encoding="utf-8")
     notebook(subs / "loop_in_cell.ipynb", solution, "while True:\n    pass\n", "print('never reached')")
     notebook(subs / "notebook_10000_cells.ipynb", solution, *(f"x = {i}" for i in range(9999)))
     big = new_output("stream", name="stdout", text="y" * (50 << 20))
@@ -294,10 +309,9 @@ def build_submissions(subs: Path, course: Path, values: dict[str, str]) -> None:
 
 
 def rows_by_student(csv_path: Path) -> dict[str, dict]:
-    import pandas as pd
+    from autograder.exports.grades import read_grades
 
-    frame = pd.read_csv(csv_path, dtype={"student_id": str})
-    return {row["student_id"]: row for row in frame.to_dict("records")}
+    return {row["student_id"]: row for row in read_grades(csv_path).to_dict("records")}
 
 
 @pytest.fixture(scope="module")
@@ -440,3 +454,66 @@ def test_output_is_capped_with_a_notice(corpus: Corpus) -> None:
 
 def test_memory_bomb_status_names_the_limit(corpus: Corpus) -> None:
     assert "memory limit 256 MB exceeded" in corpus.results["memory_bomb"]["status"]
+
+
+# -- what reaches a TA's tools (issue 10, sections 6 and 7) --------------------------------------------
+
+
+def _formula_cells(text: str) -> list[str]:
+    """Cells of a CSV text that a spreadsheet would run: starting with = + - @ tab or CR, and not a number."""
+    import csv
+    import io
+    import re
+
+    number = re.compile(r"[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?")
+    return [cell for row in csv.reader(io.StringIO(text)) for cell in row
+            if cell[:1] in ("=", "+", "-", "@", "\t", "\r") and not number.fullmatch(cell.strip())]
+
+
+def test_no_csv_cell_can_run_as_a_formula(corpus: Corpus, tmp_path: Path) -> None:
+    from autograder.exports.lms import export_grades
+
+    grades = corpus.out / "grades.csv"
+    assert _formula_cells(grades.read_text(encoding="utf-8")) == []
+    rows = rows_by_student(grades)  # read back, the real values
+    assert FORMULA_ID in rows and rows[FORMULA_ID]["total"] == corpus.results["good"]["total"]
+    assert rows["formula_exception"]["notes"].startswith('=HYPERLINK("http://evil.example/')
+    assert rows["forge_report"]["notes"].startswith('=HYPERLINK("http://evil.example","x") at import; ')
+    export_grades(grades, tmp_path / "export.csv", to="csv")
+    assert _formula_cells((tmp_path / "export.csv").read_text(encoding="utf-8-sig")) == []
+
+
+def test_what_the_terminal_and_ci_show_is_escaped(corpus: Corpus, tmp_path: Path, monkeypatch) -> None:
+    from click.testing import CliRunner
+
+    from autograder.cli.main import grade
+    from autograder.exports.display import batch_summary, ci_log_safe
+    from autograder.grading.results import SubmissionResult
+
+    summary = ci_log_safe(batch_summary([SubmissionResult.from_dict(r) for r in corpus.results.values()], "g.csv", 0))
+    assert "\x1b" not in summary and "\x07" not in summary and "\r" not in summary and "\x9b" not in summary
+    assert "\\x1b]0;owned\\x07" in summary
+    monkeypatch.setenv("GRADE_COURSE", str(corpus.course))
+    junit = tmp_path / "junit.xml"
+    run = CliRunner().invoke(grade, ["ci", str(corpus.subs / "workflow_commands.py"), "-a", ASSIGNMENT, "--hidden",
+                                     "--no-sandbox", "--junit", str(junit), "--lang", "en"], catch_exceptions=False)
+    assert run.exit_code == 1
+    printed = run.stdout + run.stderr
+    assert "::add-mask::hidden" in printed  # shown,
+    commands = [line for text in (printed, junit.read_text(encoding="utf-8"))
+                for line in text.splitlines() if line.lstrip().startswith(("::", "##["))]
+    assert commands == []  # never obeyed
+
+
+def test_every_student_gets_feedback_and_a_place_in_the_report(corpus: Corpus, tmp_path: Path) -> None:
+    from autograder.exports.feedback import write_all_feedback
+    from autograder.exports.report import write_report
+    from autograder.files import safe_file_name
+
+    results = corpus.out / "results"
+    assert (results / f"{safe_file_name(LONG_ID)}.json").is_file()
+    run = write_all_feedback(results, tmp_path / "feedback", lang="en")
+    assert run.problems == []
+    assert len(run.files) == 2 * len(corpus.results)
+    report = write_report(corpus.out / "grades.csv", tmp_path / "report.html")
+    assert report.problems == []
