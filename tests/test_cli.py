@@ -186,7 +186,7 @@ def test_batch_with_no_sandbox_grades_and_says_so_in_the_csv(tiny_course, tmp_pa
     assert list(pd.read_csv(out)["sandbox"]) == ["none"]
 
 
-def test_validate_and_hidden_ci_refuse_too_but_public_checks_run_with_a_note(tiny_course, tmp_path, good_source,
+def test_validate_and_hidden_checks_refuse_too_but_public_checks_run_with_a_note(tiny_course, tmp_path, good_source,
                                                                             monkeypatch):
     monkeypatch.setenv("GRADE_SANDBOX", "none")
     result = CliRunner().invoke(grade, ["validate", "-a", "tiny"])
@@ -194,6 +194,8 @@ def test_validate_and_hidden_ci_refuse_too_but_public_checks_run_with_a_note(tin
     path = tmp_path / "tiny.py"
     path.write_text(good_source, encoding="utf-8")
     result = CliRunner().invoke(grade, ["ci", str(path), "-a", "tiny", "--hidden"])
+    assert (result.exit_code, result.stdout, result.stderr) == (2, "", NO_SANDBOX)
+    result = CliRunner().invoke(grade, ["check", str(path), "-a", "tiny", "--hidden"])
     assert (result.exit_code, result.stdout, result.stderr) == (2, "", NO_SANDBOX)
     result = CliRunner().invoke(grade, ["check", str(path), "-a", "tiny"])
     assert result.exit_code == 0 and result.stdout.endswith("Total: 4/4 (100.0%)\n")

@@ -47,7 +47,9 @@ def grade() -> None:
 @click.option("--lang", type=click.Choice(["ko", "en"]), help="Language of messages (default: the rubric's).")
 @click.option("--hidden", is_flag=True, help="Run the hidden checks (needs the course's rubrics/).")
 @click.option("--data-dir", type=click.Path(path_type=Path), help="Fashion-MNIST folder (or $GRADE_FASHION_MNIST).")
-def check(path: Path | None, name: str | None, lang: str | None, hidden: bool, data_dir: Path | None) -> None:
+@no_sandbox_option
+def check(path: Path | None, name: str | None, lang: str | None, hidden: bool, data_dir: Path | None,
+          no_sandbox: bool) -> None:
     """Run the public checks on your notebook or module and show what to fix.
 
     PATH is a notebook, a module or a folder; by default, the notebook named
@@ -56,7 +58,10 @@ def check(path: Path | None, name: str | None, lang: str | None, hidden: bool, d
     root = course.find_course_root(path.parent if path else None)
     target, assignment = course.resolve_check_target(path, name, root)
     suite = "hidden" if hidden else "public"
-    note_unsandboxed()  # a student's own machine: public checks may run unsandboxed
+    if hidden:
+        refuse_without_sandbox(no_sandbox)
+    else:
+        note_unsandboxed()  # a student's own machine: public checks may run unsandboxed
     result = grade_submission(target, assignment, GradeOptions(suite=suite, data_dir=data_dir, threads=os.cpu_count() or 1))
     echo(display.submission_report(result, lang or assignment.rubric(suite).language))
     if not result.all_passed:
