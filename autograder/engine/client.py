@@ -17,7 +17,7 @@ import time
 from pathlib import Path
 from typing import Any, Protocol
 
-from autograder.engine import protocol, sandbox
+from autograder.engine import protocol, report as run_report, sandbox, scratch
 from autograder.engine.errors import CallTimeout, MissingName, StudentError, WorkerCrashed
 from autograder.engine.keras_home import link_keras_home
 from autograder.engine.limits import Limits
@@ -73,13 +73,13 @@ class WorkerSession:
         self.restarts = 0
         self.expired = False  # the whole submission ran out of wall-clock time
         self.outputs: list[str] = []
-        self._scratch = tempfile.TemporaryDirectory(prefix="grade-")
+        self._scratch = Path(tempfile.mkdtemp(prefix="grade-"))
 
     # -- lifecycle --------------------------------------------------------------
 
     def start(self) -> None:
         """Start the worker process (it imports and seeds while the grader collects checks)."""
-        scratch = Path(self._scratch.name) / f"run{self.restarts}"
+        scratch = self._scratch / f"run{self.restarts}"
         work = scratch / "work"
         if self.submission.files:  # a folder: its files, never what its symbolic links point at
             shutil.copytree(self.submission.root, work, ignore=_links_and_caches)
@@ -107,6 +107,8 @@ class WorkerSession:
         self.proc = sandbox.start_worker(spec)
         os.close(to_worker)
         os.close(from_worker)
+        protocol.nonblocking(self._send)  # so that a worker that stops reading cannot hold a write past its deadline
+        protocol.nonblocking(self._recv)
         self._drain = OutputDrain(self.proc.stdout, self.limits.output_kb * 1024)
 
     def _keras_env(self, work: Path) -> dict[str, str]:
@@ -130,7 +132,13 @@ class WorkerSession:
         except (CallTimeout, WorkerCrashed) as e:
             self.failure = e
             raise
-        self.report = reply["report"]
+        try:
+            self.report = run_report.checked(reply.get("report"), cells=len(self.submission.cells),
+                                             output_chars=self.limits.output_kb * 1024)
+        except run_report.BadReport as e:
+            self.stop()
+            self.failure = WorkerCrashed(what, str(e))
+            raise self.failure from None
         return self.report
 
     def stop(self) -> None:
@@ -148,7 +156,7 @@ class WorkerSession:
 
     def close(self) -> None:
         self.stop()
-        self._scratch.cleanup()
+        scratch.remove(self._scratch)  # no recursion, no path strings: any depth of folders goes
 
     def remaining(self) -> float:
         return self.deadline - time.monotonic()
@@ -173,7 +181,8 @@ class WorkerSession:
         reply, reply_blobs = self._exchange({**message, **_payload(message, tree)}, blobs, what, timeout)
         if reply.get("ok"):
             try:
-                return protocol.decode(reply.get("value"), reply_blobs, remote=lambda t: RemoteObject(self, t))
+                return protocol.decode(reply.get("value"), reply_blobs, remote=lambda t: RemoteObject(self, t),
+                                       max_elements=self.limits.reply_elements)
             except protocol.ProtocolError as e:
                 raise WorkerCrashed(what, f"sent back malformed data: {e}") from e
         kind = reply.get("kind")
@@ -190,9 +199,11 @@ class WorkerSession:
         if timeout <= 0:
             self.expired = True
             raise CallTimeout(what, self.limits.timeout, whole_submission=True)
+        deadline = time.monotonic() + timeout  # one deadline for writing the request and reading the reply
         try:
-            protocol.write_frame(self._send, message, blobs)
-            return protocol.read_frame(self._recv, deadline=time.monotonic() + timeout)
+            protocol.write_frame(self._send, message, blobs, deadline=deadline)
+            return protocol.read_frame(self._recv, deadline=deadline, max_bytes=self.limits.reply_bytes,
+                                       max_header=self.limits.reply_header_bytes)
         except protocol.FrameTimeout:
             self.stop()
             self.expired = self.expired or whole

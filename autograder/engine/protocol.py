@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import io
 import json
+import math
 import os
 import select
 import struct
@@ -21,11 +22,14 @@ import time
 from typing import Any, Callable
 
 import numpy as np
+from numpy.lib import format as npformat
 
 MAX_HEADER_BYTES = 16 * 1024 * 1024
 MAX_FRAME_BYTES = 256 * 1024 * 1024
 MAX_DEPTH = 32
 MAX_ITEMS = 1_000_000
+MAX_ELEMENTS = MAX_FRAME_BYTES  # array elements in one value, when the caller sets no bound
+NPY_HEADER_MAX = 10_000 + 16  # numpy's own limit on a .npy header, plus its preamble
 _ALLOWED_DTYPE_KINDS = "biufcUS"
 
 _LEN = struct.Struct(">Q")
@@ -89,9 +93,27 @@ def encode(value: Any, handle: Callable[[Any], dict] | None = None) -> tuple[Any
     return enc(value, 0), blobs
 
 
-def decode(tree: Any, blobs: list[bytes], remote: Callable[[dict], Any] | None = None) -> Any:
-    """Rebuild a value from a JSON tree and blobs, trusting nothing in either."""
+def decode(tree: Any, blobs: list[Any], remote: Callable[[dict], Any] | None = None, *,
+           max_elements: int | None = None) -> Any:
+    """Rebuild a value from a JSON tree and blobs, trusting nothing in either.
+
+    Each blob is checked from its ``.npy`` header (dtype, shape, size) before
+    anything is read from it, and decoded once however often the tree refers
+    to it: the arrays share the received bytes (no copy) and are read-only.
+    ``max_elements`` bounds the elements of all arrays together, so even
+    converting every one of them to float64 stays within a known size.
+    """
     count = 0
+    arrays: dict[int, np.ndarray] = {}
+    budget = [max_elements if max_elements is not None else MAX_ELEMENTS]
+
+    def array(index: Any, scalar: bool) -> Any:
+        if not isinstance(index, int) or isinstance(index, bool) or not 0 <= index < len(blobs):
+            raise ProtocolError("array reference out of range")
+        if index not in arrays:
+            arrays[index] = _load_array(blobs[index], budget)
+        arr = arrays[index]
+        return arr[()] if scalar and arr.ndim == 0 else arr
 
     def dec(t: Any, depth: int) -> Any:
         nonlocal count
@@ -105,7 +127,7 @@ def decode(tree: Any, blobs: list[bytes], remote: Callable[[dict], Any] | None =
         if not isinstance(t, dict) or len(t) == 0:
             raise ProtocolError("malformed value")
         if "$nd" in t:
-            return _load_array(blobs, t["$nd"], bool(t.get("scalar")))
+            return array(t["$nd"], bool(t.get("scalar")))
         if "$tuple" in t and isinstance(t["$tuple"], list):
             return tuple(dec(x, depth + 1) for x in t["$tuple"])
         if "$dict" in t and isinstance(t["$dict"], dict):
@@ -113,7 +135,10 @@ def decode(tree: Any, blobs: list[bytes], remote: Callable[[dict], Any] | None =
         if "$float" in t and t["$float"] in ("inf", "-inf", "nan"):
             return float(t["$float"])
         if "$bigint" in t and isinstance(t["$bigint"], str) and len(t["$bigint"]) < 4000:
-            return int(t["$bigint"])
+            try:
+                return int(t["$bigint"])
+            except ValueError:
+                raise ProtocolError("malformed value") from None
         if "$remote" in t and remote is not None:
             return remote(t)
         raise ProtocolError("malformed value")
@@ -121,65 +146,126 @@ def decode(tree: Any, blobs: list[bytes], remote: Callable[[dict], Any] | None =
     return dec(tree, 0)
 
 
-def _load_array(blobs: list[bytes], index: Any, scalar: bool) -> Any:
-    if not isinstance(index, int) or not 0 <= index < len(blobs):
-        raise ProtocolError("array reference out of range")
+def _load_array(blob: Any, budget: list[int]) -> np.ndarray:
+    """One ``.npy`` blob as a read-only array over its bytes, after checking its header against the data."""
+    view = memoryview(blob).cast("B")
+    head = io.BytesIO(bytes(view[:NPY_HEADER_MAX]))
     try:
-        arr = np.load(io.BytesIO(blobs[index]), allow_pickle=False)
-    except (ValueError, OSError, EOFError) as e:
+        version = npformat.read_magic(head)
+        if version not in ((1, 0), (2, 0)):
+            raise ValueError(f"unknown .npy version {version}")
+        reader = npformat.read_array_header_1_0 if version == (1, 0) else npformat.read_array_header_2_0
+        shape, fortran, dtype = reader(head)
+    except (ValueError, OSError, EOFError, SyntaxError, TypeError) as e:
         raise ProtocolError(f"bad array: {e}") from e
-    if not isinstance(arr, np.ndarray) or arr.dtype.kind not in _ALLOWED_DTYPE_KINDS:
+    if dtype.kind not in _ALLOWED_DTYPE_KINDS or dtype.hasobject or dtype.fields is not None or dtype.subdtype is not None:
         raise ProtocolError("array of a forbidden type")
-    return arr[()] if scalar and arr.ndim == 0 else arr
+    if not all(isinstance(n, int) and n >= 0 for n in shape):
+        raise ProtocolError("bad array: malformed shape")
+    elements = math.prod(shape)
+    if elements > budget[0]:
+        raise ProtocolError(f"array of {elements} elements is over the {budget[0]} elements left for this reply")
+    offset = head.tell()
+    if elements * dtype.itemsize != len(view) - offset:
+        raise ProtocolError(f"bad array: {len(view) - offset} bytes of data for shape {shape} of {dtype}")
+    budget[0] -= elements
+    arr = np.frombuffer(view, dtype=dtype, count=elements, offset=offset) if elements else np.empty(0, dtype)
+    arr = arr.reshape(shape, order="F" if fortran else "C")
+    arr.flags.writeable = False
+    return arr
 
 
 # --- framing ----------------------------------------------------------------
 
 
-def write_frame(fd: int, message: dict, blobs: list[bytes] = ()) -> None:
-    """Write one frame to a file descriptor (blocking)."""
+def write_frame(fd: int, message: dict, blobs: list[bytes] = (), *, deadline: float | None = None) -> None:
+    """Write one frame, giving up at ``deadline`` (a ``time.monotonic()`` value) with :class:`FrameTimeout`.
+
+    With a deadline, ``fd`` must be non-blocking (see :func:`nonblocking`): a
+    reader that stops reading can then stall the writer only until the deadline.
+    """
     header = json.dumps({"msg": message, "blobs": [len(b) for b in blobs]}).encode()
-    _write_all(fd, _LEN.pack(len(header)) + header)
+    _write_all(fd, _LEN.pack(len(header)) + header, deadline)
     for blob in blobs:
-        _write_all(fd, blob)
+        _write_all(fd, blob, deadline)
 
 
-def _write_all(fd: int, data: bytes) -> None:
-    view = memoryview(data)
+def nonblocking(fd: int) -> int:
+    """``fd`` switched to non-blocking mode, for reads and writes bounded by a deadline."""
+    os.set_blocking(fd, False)
+    return fd
+
+
+def _wait(fd: int, deadline: float | None, *, write: bool) -> None:
+    """Wait until ``fd`` is ready, or raise :class:`FrameTimeout` at the deadline."""
+    wait = None if deadline is None else deadline - time.monotonic()
+    if wait is not None and wait <= 0:
+        raise FrameTimeout()
+    poller = select.poll()
+    poller.register(fd, (select.POLLOUT if write else select.POLLIN) | select.POLLERR | select.POLLHUP)
+    if not poller.poll(None if wait is None else max(1, math.ceil(wait * 1000))):
+        raise FrameTimeout()
+
+
+def _write_all(fd: int, data: bytes, deadline: float | None) -> None:
+    view = memoryview(data).cast("B")
     while view:
-        n = os.write(fd, view)
+        if deadline is not None:
+            _wait(fd, deadline, write=True)
+        try:
+            n = os.write(fd, view[:1 << 20])
+        except BlockingIOError:  # a non-blocking fd with nothing ready after all
+            _wait(fd, deadline, write=True)
+            continue
         view = view[n:]
 
 
-def read_frame(fd: int, *, deadline: float | None = None, max_bytes: int = MAX_FRAME_BYTES) -> tuple[dict, list[bytes]]:
-    """Read one frame, giving up at ``deadline`` (a ``time.monotonic()`` value)."""
+def read_frame(fd: int, *, deadline: float | None = None, max_bytes: int = MAX_FRAME_BYTES,
+               max_header: int = MAX_HEADER_BYTES) -> tuple[dict, list[memoryview]]:
+    """Read one frame, giving up at ``deadline`` (a ``time.monotonic()`` value).
+
+    Sizes are checked before anything is read: the header against ``max_header``
+    and the whole frame against ``max_bytes``. The blobs are read into one buffer
+    of exactly their announced size and returned as views into it.
+    """
     (header_len,) = _LEN.unpack(_read_exact(fd, _LEN.size, deadline))
-    if header_len > min(MAX_HEADER_BYTES, max_bytes):
-        raise ProtocolError(f"header of {header_len} bytes is too large")
+    if header_len > min(max_header, max_bytes):
+        raise ProtocolError(f"header of {header_len} bytes is too large (limit {min(max_header, max_bytes)})")
     try:
         header = json.loads(_read_exact(fd, header_len, deadline))
-    except ValueError as e:
+    except (ValueError, RecursionError) as e:
         raise ProtocolError("header is not JSON") from e
     if not isinstance(header, dict) or not isinstance(header.get("msg"), dict):
         raise ProtocolError("header has no message")
     sizes = header.get("blobs", [])
-    if not isinstance(sizes, list) or not all(isinstance(s, int) and s >= 0 for s in sizes):
+    if not isinstance(sizes, list) or not all(type(s) is int and s >= 0 for s in sizes):
         raise ProtocolError("bad blob sizes")
     if header_len + sum(sizes) > max_bytes:
         raise ProtocolError(f"frame of {header_len + sum(sizes)} bytes exceeds the {max_bytes} byte limit")
-    return header["msg"], [_read_exact(fd, s, deadline) for s in sizes]
+    data = bytearray(sum(sizes))
+    _read_into(fd, memoryview(data), deadline)
+    view, blobs, at = memoryview(data), [], 0
+    for size in sizes:
+        blobs.append(view[at:at + size])
+        at += size
+    return header["msg"], blobs
 
 
 def _read_exact(fd: int, n: int, deadline: float | None) -> bytes:
-    chunks, remaining = [], n
-    while remaining:
+    buffer = bytearray(n)
+    _read_into(fd, memoryview(buffer), deadline)
+    return bytes(buffer)
+
+
+def _read_into(fd: int, view: memoryview, deadline: float | None) -> None:
+    while view:
         if deadline is not None:
-            wait = deadline - time.monotonic()
-            if wait <= 0 or not select.select([fd], [], [], wait)[0]:
-                raise FrameTimeout()
-        chunk = os.read(fd, min(remaining, 1 << 20))
-        if not chunk:
+            _wait(fd, deadline, write=False)
+        try:
+            n = os.readv(fd, [view[:1 << 20]])
+        except BlockingIOError:  # a non-blocking fd with nothing ready after all
+            _wait(fd, deadline, write=False)
+            continue
+        if n == 0:
             raise ChannelClosed("the worker closed the channel")
-        chunks.append(chunk)
-        remaining -= len(chunk)
-    return b"".join(chunks)
+        view = view[n:]

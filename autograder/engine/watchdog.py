@@ -3,7 +3,8 @@
 Where no memory cgroup can be made, the worker's memory is the summed resident
 size of its process tree; where no pids cgroup exists and no user namespace
 counts processes (plain mode), the tree's size is polled too. The scratch
-folder's size is always polled, since it is a host folder. Over budget, the
+folder's size is always polled, since it is a host folder, through directory
+file descriptors (:mod:`autograder.engine.scratch`): no depth hides a file. Over budget, the
 whole tree is killed and :attr:`Watchdog.reason` says why.
 """
 
@@ -16,6 +17,8 @@ import threading
 from pathlib import Path
 
 import psutil
+
+from autograder.engine import scratch
 
 INTERVAL = 0.1  # seconds between memory/process checks
 SCRATCH_EVERY = 5  # check the scratch folder every N intervals
@@ -75,24 +78,7 @@ class Watchdog(threading.Thread):
         return None
 
     def _check_scratch(self) -> str | None:
-        used, entries = 0, 0
-        stack = [str(self.scratch)]
-        while stack:
-            try:
-                with os.scandir(stack.pop()) as it:
-                    for entry in it:
-                        entries += 1
-                        if entries > SCRATCH_MAX_ENTRIES:
-                            return f"scratch folder limit exceeded (more than {SCRATCH_MAX_ENTRIES} files)"
-                        st = entry.stat(follow_symlinks=False)
-                        used += st.st_blocks * 512
-                        if entry.is_dir(follow_symlinks=False):
-                            stack.append(entry.path)
-            except OSError:
-                continue
-        if used > self.scratch_bytes:
-            return f"scratch folder limit {self.scratch_bytes >> 20} MB exceeded"
-        return None
+        return scratch.over_budget(self.scratch, max_bytes=self.scratch_bytes, max_entries=SCRATCH_MAX_ENTRIES)
 
 
 def tree(pid: int) -> list[psutil.Process]:

@@ -65,7 +65,7 @@ def load_rubric(path: Path) -> Rubric:
         points[name] = float(value)
     limits = Limits()
     for key, value in _table(data, "limits", path).items():
-        if not hasattr(limits, key):
+        if key not in vars(limits):
             raise RubricError(f"{path}: limits.{key} is not a known limit ({', '.join(vars(limits))})")
         if isinstance(value, bool) or not isinstance(value, (int, float)) or value <= 0:
             raise RubricError(f"{path}: limits.{key} must be a positive number, not {value!r}")
