@@ -42,6 +42,7 @@ def test_files_below_path_max_depth_are_counted(tmp_path: Path) -> None:
 def test_a_chain_deeper_than_the_limit_is_over_it(tmp_path: Path) -> None:
     deep_chain(tmp_path / "s", 2100, size=1000)
     reason = scratch.over_budget(tmp_path / "s", max_bytes=100 * MB, max_entries=100_000)
+    scratch.remove(tmp_path / "s")  # pytest's own clean-up of tmp_path would recurse
     assert reason == f"scratch folder limit exceeded (folders nested more than {scratch.MAX_DEPTH} deep)"
 
 
