@@ -132,10 +132,16 @@ def remove(root: str | os.PathLike) -> None:
             fd = up
             if _identity(fd) != parent:
                 raise OSError(f"{os.fspath(root)}: a folder in it was moved while it was being removed")
-            os.rmdir(name, dir_fd=fd)
+            try:
+                os.rmdir(name, dir_fd=fd)
+            except FileNotFoundError:
+                pass
     finally:
         os.close(fd)
-    os.rmdir(root)
+    try:
+        os.rmdir(root)
+    except FileNotFoundError:
+        pass
 
 
 def _clear(fd: int) -> list[str]:
