@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import signal
+
 import pytest
 
+from autograder.grading import hints
 from autograder.grading.hints import Hint, explain_error, explain_source, hint_for_error, hints_for_source
 
 SLIDES = '''%matplotlib inline
@@ -120,3 +123,28 @@ def test_hints_carry_both_languages_for_feedback():
     assert isinstance(hint, Hint)
     assert set(hint.to_dict()) == {"message", "message_ko"}
     assert hint.text == f"{hint.message_ko} / {hint.message}"
+
+
+@pytest.mark.parametrize("source", [
+    "from os import (path" + " " * 300_000 + "x",  # quadratic for a lazy group before \s*$
+    "from keras.layers.core import (Dense" + " " * 300_000 + ")\n",
+    "f(" * 300_000,  # every call scanned to the line's end
+    ("f(a," * 400 + "\n") * 400,
+])
+def test_crafted_lines_are_scanned_in_bounded_time(source: str) -> None:
+    """Each of these took minutes (or hours at 1 MB) before; now the scan is linear and its input bounded."""
+    def too_slow(*_):
+        raise TimeoutError("the hint scanner is not linear")
+
+    previous = signal.signal(signal.SIGALRM, too_slow)
+    signal.alarm(60)  # a bound, not a speed claim: the old scanner needed minutes for the first case
+    try:
+        assert isinstance(hints.explain_source(source), list)
+    finally:
+        signal.alarm(0)
+        signal.signal(signal.SIGALRM, previous)
+
+
+def test_long_lines_are_skipped_and_hints_still_found_around_them() -> None:
+    source = "x = [" + "1, " * 2000 + "]\nmodel.add(Dense(32, input_dim=2))\n"
+    assert [lineno for lineno, _ in hints.explain_source(source)] == [2]

@@ -16,6 +16,7 @@ import shutil
 import sys
 import tempfile
 from pathlib import Path
+from autograder.engine import cgroups
 from autograder.engine.spec import Probe, WorkerSpec
 from autograder.errors import GradingError
 
@@ -29,13 +30,21 @@ ETC_FILES = ("ld.so.cache", "ld.so.conf", "ld.so.conf.d", "localtime", "alternat
 # where it also waits until the worker has been put into its cgroup.
 LAUNCHER = (
     "import os,resource,sys\n"
-    "b,n,f=(int(x) for x in sys.argv[1:4])\n"
+    "b,n,f,c,p=(int(x) for x in sys.argv[1:6])\n"
     "if b>=0:\n os.read(b,1);os.close(b)\n"
     "resource.setrlimit(resource.RLIMIT_CORE,(0,0))\n"
     "resource.setrlimit(resource.RLIMIT_FSIZE,(f,f))\n"
     "if n>0:resource.setrlimit(resource.RLIMIT_NPROC,(n,n))\n"
-    "os.execv(sys.argv[5],sys.argv[5:])\n"
+    "if c>0:resource.setrlimit(resource.RLIMIT_CPU,(c,c))\n"
+    "if p>0:os.nice(p)\n"
+    "os.execv(sys.argv[7],sys.argv[7:])\n"
 )
+NICE = 10  # the worker's niceness where no cpu cgroup gives it a CPU share
+
+
+def cpu_fallback(spec: WorkerSpec) -> tuple[int, int]:
+    """(RLIMIT_CPU seconds, niceness) for a worker: nice only where no cpu cgroup holds its share."""
+    return spec.cpu_seconds, (NICE if cgroups.hierarchies().cpu is None else 0)
 
 
 def sandbox_args(spec: WorkerSpec, found: Probe, data_fds: list[int], seccomp: bool) -> list[str]:
@@ -135,10 +144,13 @@ def _reachable(path: Path, uid: int, gid: int) -> bool:
 def limiter(spec: WorkerSpec) -> list[str]:
     """Run inside the sandbox, so RLIMIT_NPROC counts this sandbox's processes only."""
     fsize = spec.scratch_mb << 20
+    cpu, nice = cpu_fallback(spec)
     prlimit = shutil.which("prlimit", path="/usr/bin:/bin")
-    if prlimit:
-        return [prlimit, f"--nproc={spec.max_processes}", "--core=0", f"--fsize={fsize}", "--"]
-    return [sys.executable, "-S", "-I", "-c", LAUNCHER, "-1", str(spec.max_processes), str(fsize), "--"]
+    renice = shutil.which("nice", path="/usr/bin:/bin")
+    if prlimit and (renice or not nice):
+        return [prlimit, f"--nproc={spec.max_processes}", "--core=0", f"--fsize={fsize}",
+                *([f"--cpu={cpu}"] if cpu else []), "--", *([renice, "-n", str(nice)] if nice else [])]
+    return [sys.executable, "-S", "-I", "-c", LAUNCHER, "-1", str(spec.max_processes), str(fsize), str(cpu), str(nice), "--"]
 
 
 @functools.cache

@@ -1,8 +1,8 @@
-"""Per-worker control groups: a memory limit, a process limit, and a kill switch.
+"""Per-worker control groups: a memory limit, a process limit, a CPU share, and a kill switch.
 
 Used by :mod:`autograder.engine.sandbox` where this process may create cgroups (root in
 a container, or a delegated systemd scope). Version 2 is preferred; version 1
-controllers (``memory``, ``pids``) are used where the v2 hierarchy lacks them,
+controllers (``memory``, ``pids``, ``cpu``) are used where the v2 hierarchy lacks them,
 as on hybrid hosts. Nothing here is required: :func:`create` returns None when
 no hierarchy is writable and the sandbox falls back to its watchdog.
 """
@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 PREFIX = "grade-"
+CPU_PERIOD_US = 100_000
 _counter = itertools.count(1)
 
 
@@ -28,6 +29,7 @@ class Hierarchies:
     v2: Path | None  # any writable v2 cgroup: gives cgroup.kill
     memory: tuple[Path, int] | None  # (parent dir, version)
     pids: tuple[Path, int] | None
+    cpu: tuple[Path, int] | None = None
 
 
 @dataclass
@@ -37,6 +39,7 @@ class Cgroup:
     dirs: list[Path] = field(default_factory=list)
     memory: tuple[Path, int] | None = None
     pids: tuple[Path, int] | None = None
+    cpu: tuple[Path, int] | None = None
     v2: Path | None = None
 
     def add(self, pid: int) -> None:
@@ -57,6 +60,10 @@ class Cgroup:
         if self.pids is None:
             return False
         return _counter_value(self.pids[0] / "pids.events", "max") > 0
+
+    def cpu_throttled(self) -> int:
+        """How many CPU periods the group was held back in for using up its share (0 without a cpu group)."""
+        return 0 if self.cpu is None else _counter_value(self.cpu[0] / "cpu.stat", "nr_throttled")
 
     def members(self) -> set[int]:
         pids: set[int] = set()
@@ -102,10 +109,13 @@ class Cgroup:
         self.dirs = [d for d in self.dirs if d.exists()]
 
 
-def create(*, memory_bytes: int, max_pids: int) -> Cgroup | None:
-    """A fresh cgroup set for one worker, limits applied; None when none can be made."""
+def create(*, memory_bytes: int, max_pids: int, cpus: float | None = None) -> Cgroup | None:
+    """A fresh cgroup set for one worker, limits applied; None when none can be made.
+
+    ``cpus``: the CPU time the whole group may use, in cores (a quota per 100 ms period).
+    """
     where = hierarchies()
-    if where.v2 is None and where.memory is None and where.pids is None:
+    if where.v2 is None and where.memory is None and where.pids is None and where.cpu is None:
         return None
     name = f"{PREFIX}{os.getpid()}-{next(_counter)}"
     group = Cgroup()
@@ -133,6 +143,15 @@ def create(*, memory_bytes: int, max_pids: int) -> Cgroup | None:
             d = child(where.pids[0])
             (d / "pids.max").write_text(str(max_pids))
             group.pids = (d, where.pids[1])
+        if where.cpu is not None and cpus is not None:
+            d, version = child(where.cpu[0]), where.cpu[1]
+            quota = max(1000, round(cpus * CPU_PERIOD_US))
+            if version == 2:
+                (d / "cpu.max").write_text(f"{quota} {CPU_PERIOD_US}")
+            else:
+                (d / "cpu.cfs_period_us").write_text(str(CPU_PERIOD_US))
+                (d / "cpu.cfs_quota_us").write_text(str(quota))
+            group.cpu = (d, version)
         if where.v2 is not None:
             group.v2 = child(where.v2)
     except OSError:
@@ -163,30 +182,30 @@ def _counter_value(path: Path, key: str) -> int:
 def hierarchies() -> Hierarchies:
     """Find writable parents for this process's workers (once per process)."""
     if os.environ.get("GRADE_CGROUPS", "auto") == "off":
-        return Hierarchies(None, None, None)
+        return Hierarchies(None, None, None, None)
     own = _own_cgroups()
     mounts = _mounts()
-    v2 = memory = pids = None
+    v2 = memory = pids = cpu = None
     if "" in own and "cgroup2" in mounts:
         d = _resolve(mounts["cgroup2"], own[""])
         if d is not None and os.access(d, os.W_OK):
             v2 = d
-            enabled = _enable_controllers(d, ("memory", "pids"))
+            enabled = _enable_controllers(d, ("memory", "pids", "cpu"))
             memory = (d, 2) if "memory" in enabled else None
             pids = (d, 2) if "pids" in enabled else None
-    for controller in ("memory", "pids"):
-        if (memory if controller == "memory" else pids) is not None:
+            cpu = (d, 2) if "cpu" in enabled else None
+    found = {"memory": memory, "pids": pids, "cpu": cpu}
+    for controller in found:
+        if found[controller] is not None:
             continue
         if controller in own and controller in mounts:
             d = _resolve(mounts[controller], own[controller])
             if d is not None and os.access(d, os.W_OK) and (d / "cgroup.procs").exists():
-                if controller == "memory":
-                    memory = (d, 1)
-                else:
-                    pids = (d, 1)
-    for parent in {p for p in (v2, memory and memory[0], pids and pids[0]) if p is not None}:
+                found[controller] = (d, 1)
+    memory, pids, cpu = found["memory"], found["pids"], found["cpu"]
+    for parent in {p for p in (v2, memory and memory[0], pids and pids[0], cpu and cpu[0]) if p is not None}:
         _remove_stale(parent)
-    return Hierarchies(v2, memory, pids)
+    return Hierarchies(v2, memory, pids, cpu)
 
 
 def _own_cgroups() -> dict[str, str]:
@@ -225,7 +244,7 @@ def _mounts() -> dict[str, tuple[Path, str]]:
             found.setdefault("cgroup2", (Path(point), root))
         elif fstype == "cgroup":
             for option in tail[2].split(","):
-                if option in ("memory", "pids"):
+                if option in ("memory", "pids", "cpu"):
                     found.setdefault(option, (Path(point), root))
     return found
 
@@ -278,6 +297,6 @@ def _alive(pid: int) -> bool:
         os.kill(pid, 0)
     except ProcessLookupError:
         return False
-    except PermissionError:
+    except (PermissionError, OverflowError):  # not ours to judge: a name another grader version made
         return True
     return True

@@ -231,17 +231,18 @@ def _base_env(spec: WorkerSpec, token: str) -> dict[str, str]:
 def _start_plain(spec: WorkerSpec) -> subprocess.Popen:
     token = uuid.uuid4().hex
     env = {**_base_env(spec, token), "PATH": os.environ.get("PATH", "/usr/bin:/bin")}
-    group = cgroups.create(memory_bytes=spec.memory_mb << 20, max_pids=spec.max_processes)
+    group = cgroups.create(memory_bytes=spec.memory_mb << 20, max_pids=spec.max_processes, cpus=spec.cpus)
     gate_r, gate_w = os.pipe() if group is not None else (-1, -1)
     # RLIMIT_NPROC outside a user namespace counts every process of this user: only a backstop.
     nproc = _user_tasks() + spec.max_processes if group is None or group.pids is None else 0
     prlimit = shutil.which("prlimit")
-    if group is None and prlimit:  # nothing to wait for: the quicker util-linux tool sets the limits
+    cpu, nice = bwrap.cpu_fallback(spec)
+    if group is None and prlimit and not nice:  # nothing to wait for: the quicker util-linux tool sets the limits
         argv = [prlimit, "--core=0", f"--fsize={spec.scratch_mb << 20}", *([f"--nproc={nproc}"] if nproc else []),
-                "--", *spec.argv]
+                *([f"--cpu={cpu}"] if cpu else []), "--", *spec.argv]
     else:
         argv = [sys.executable, "-S", "-I", "-c", bwrap.LAUNCHER, str(gate_r), str(nproc), str(spec.scratch_mb << 20),
-                "--", *spec.argv]
+                str(cpu), str(nice), "--", *spec.argv]
     fds = tuple(spec.pass_fds) + ((gate_r,) if gate_r >= 0 else ())
     try:
         proc = subprocess.Popen(argv, cwd=spec.scratch_dir, env=env, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
@@ -296,7 +297,7 @@ def _start_bwrap(spec: WorkerSpec, found: Probe, *, use_cgroup: bool) -> subproc
         child = _read_child_pid(info_r)
         inner = _identify(child)
         if use_cgroup and inner:
-            group = cgroups.create(memory_bytes=spec.memory_mb << 20, max_pids=spec.max_processes)
+            group = cgroups.create(memory_bytes=spec.memory_mb << 20, max_pids=spec.max_processes, cpus=spec.cpus)
             if group is not None:
                 try:
                     for pid, _ in inner:

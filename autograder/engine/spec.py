@@ -19,6 +19,8 @@ class WorkerSpec:
     memory_mb: int = 2048
     max_processes: int = 64
     scratch_mb: int = 512
+    cpus: float = 1.0  # CPU share of the whole tree, where a cpu cgroup can be made
+    cpu_seconds: int = 0  # RLIMIT_CPU of each process (0: none), a backstop where no cpu cgroup can be made
 
 
 @dataclass(frozen=True)

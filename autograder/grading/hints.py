@@ -63,7 +63,7 @@ _CANNOT_IMPORT = re.compile(r"cannot import name '(\w+)' from '([\w.]+)'")
 _UNRECOGNIZED = re.compile(r"(?:Unrecognized keyword arguments passed to \w+|Argument\(s\) not recognized): \{'(\w+)'")
 _UNEXPECTED_KEYWORD = re.compile(r"unexpected keyword argument '(\w+)'")
 _NO_ATTRIBUTE = re.compile(r"has no attribute '(\w+)'")
-_FROM_IMPORT = re.compile(r"^\s*from\s+([\w.]+)\s+import\s+(.+?)\s*$")
+_FROM_IMPORT = re.compile(r"^\s*from\s+([\w.]+)\s+import\s+(\S.*)")  # no lazy group before \s*$: that is quadratic
 _IMPORT = re.compile(r"^\s*import\s+([\w.]+)")
 
 
@@ -167,9 +167,14 @@ def _rewrite_import(line: str, old: str, target: str) -> str | None:
 
 
 def explain_source(source: str) -> list[tuple[int, Hint]]:
-    """Keras 2 idioms in ``source`` (a cell or a module): ``[(line number, Hint)]``, in line order."""
+    """Keras 2 idioms in ``source`` (a cell or a module): ``[(line number, Hint)]``, in line order.
+
+    Linear in the source's size, which is bounded: the first :data:`MAX_SOURCE`
+    characters, lines of at most :data:`MAX_LINE` characters.
+    """
     found: list[tuple[int, Hint]] = []
-    for lineno, code in _code_lines(source):
+    lines = [line if len(line) <= MAX_LINE else "" for line in source[:MAX_SOURCE].splitlines()]
+    for lineno, code in _code_lines("\n".join(lines)):
         hint = _line_hint(code)
         if hint:
             found.append((lineno, hint))
@@ -183,7 +188,10 @@ def hints_for_source(source: str) -> list[tuple[int, str]]:
 
 OPTIMIZERS = {"SGD", "Adam", "RMSprop", "Adagrad", "Adadelta", "Adamax", "Nadam", "AdamW"}
 FIT_METHODS = {"fit", "fit_generator", "evaluate_generator"}
-_CALL = re.compile(r"(\w+)\s*\(")
+_CALL = re.compile(r"\b(\w+)\s*\(")  # \b: no retry from inside a long word
+_KEYWORD = re.compile(r"\s*(\w+)\s*=(?!=)")
+MAX_SOURCE = 200_000  # characters of a cell or module scanned for hints (the tokenizer takes ~1 s for these)
+MAX_LINE = 2000  # longer lines hold no Keras 2 idiom worth a hint, and are skipped
 _CONTINUED_KEYWORD = re.compile(r"^\s*(\w+)\s*=(?!=)\s*(.*)$")
 
 
@@ -217,19 +225,36 @@ def _line_hint(code: str) -> Hint | None:
 
 
 def _calls(code: str) -> list[tuple[str, dict[str, str]]]:
-    """Every call on a line: its name and keyword arguments (values as written), up to the line's end."""
-    found = []
-    for match in _CALL.finditer(code):
-        keywords, i = {}, match.end()
-        while i < len(code) and code[i] != ")":
-            keyword = re.match(r"\s*(\w+)\s*=(?!=)", code[i:])
-            start = i + keyword.end() if keyword else i
-            value, i = _argument(code, start)
-            if keyword:
-                keywords[keyword.group(1)] = value
-            if i < len(code) and code[i] == ",":
-                i += 1
-        found.append((match.group(1), keywords))
+    """Every call on a line: its name and keyword arguments (values as written), up to the line's end.
+
+    One pass over the line with a stack of the calls still open: linear in its length.
+    """
+    starts = {m.end() - 1: m.group(1) for m in _CALL.finditer(code)}  # "(" -> the name before it
+    found: list[tuple[str, dict[str, str]]] = []
+    open_calls: list[list] = []  # [keywords, bracket depth of its arguments, where the current argument starts]
+    depth = 0
+
+    def argument_ends(call: list, end: int) -> None:
+        keyword = _KEYWORD.match(code, call[2], end)
+        if keyword:
+            call[0][keyword.group(1)] = code[keyword.end():end].strip()
+
+    for i, c in enumerate(code):
+        if c in "([{":
+            depth += 1
+            if c == "(" and i in starts:
+                call = [{}, depth, i + 1]
+                found.append((starts[i], call[0]))
+                open_calls.append(call)
+        elif c in ")]}":
+            if c == ")" and open_calls and open_calls[-1][1] == depth:
+                argument_ends(open_calls.pop(), i)
+            depth = max(depth - 1, 0)
+        elif c == "," and open_calls and open_calls[-1][1] == depth:
+            argument_ends(open_calls[-1], i)
+            open_calls[-1][2] = i + 1
+    for call in open_calls:
+        argument_ends(call, len(code))
     return found
 
 
