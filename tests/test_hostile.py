@@ -40,7 +40,10 @@ SOLUTION = REPO / "solutions" / ASSIGNMENT / f"{ASSIGNMENT}.py"
 DATA = REPO.parent / "shared" / "data"
 MODE = sandbox.sandbox_mode()
 SANDBOXED = MODE == "bwrap"
-LIMITS = {"call_timeout": 2, "timeout": 20, "memory_mb": 256, "max_processes": 32, "output_kb": 64}
+LIMITS = {"call_timeout": 2, "timeout": 20, "memory_mb": 256, "max_processes": 80, "output_kb": 64, "scratch_mb": 64,
+          "reply_mb": 32, "cpus": 1}
+CPU_SHARES = cgroups.hierarchies().cpu is not None  # else busy children are only niced
+GRADER_BUDGET_MB = 200 + 4 * LIMITS["reply_mb"]  # a grading process's own peak over its baseline, at these caps
 MARKER_SPLIT = "# ---- solution ----"
 FORMULA_ID = "=cmd|' calc'!A0"
 LONG_ID = "s" * 240
@@ -100,7 +103,7 @@ class Case:
     wrong submission), "twin_*" (as that honest twin: the same data, no lies), "zero" (no points), "xor" (as the solution, except checks
     that need XOR, which get nothing), "good or timeout" (as the solution, or every
     check timed out when the machine is too slow for the budget), "any" (either
-    good or zero: only its status and the rest of the batch matter).
+    good or zero: only its status and the rest of the batch matter), "no more" (at most what the solution gets).
     """
 
     name: str
@@ -149,7 +152,18 @@ CASES = [
     Case("forge_report", "wrong"),  # a run report with unhashable cell indexes
     Case(LONG_ID, "good"),  # results/<id>.json was "File name too long", on every rerun
     Case("notebook_50000_deep", "zero", ERROR),  # RecursionError in grade feedback, for the whole class
+    # the grader's own memory: replies capped before reading, arrays decoded once and never converted
+    Case("blob_100_refs", "wrong", ANY),
+    Case("huge_array", "wrong", ANY),
+    Case("forged_report", "zero", ("error: header of",)),
+    # nothing a worker does stalls the grader: every write has the call's deadline; scanning is linear
+    Case("stop_reading", "no more", ANY),  # what it answered before it stopped still counts
+    Case("crafted_import", "good"),
+    # limits that cannot be dodged: scratch walked by folder fds, a CPU share per worker
+    Case("deep_folders", "zero", ("error: scratch folder limit exceeded",)),
+    Case("busy_children", "wrong" if CPU_SHARES else "any"),
 ]
+MEMORY_CASES = ("blob_100_refs", "huge_array", "forged_report")
 ACTIVE = [c for c in CASES if SANDBOXED or not c.sandbox_only]
 
 
@@ -303,6 +317,8 @@ def build_submissions(subs: Path, course: Path, values: dict[str, str]) -> None:
     (subs / "notebook_50000_deep.ipynb").write_text(
         '{"nbformat": 4, "nbformat_minor": 5, "metadata": {}, "cells": [' + deep + "]}", encoding="utf-8")
     notebook(subs / "loop_in_cell.ipynb", solution, "while True:\n    pass\n", "print('never reached')")
+    # valid Python; the old Keras-2 hint scanner's regex needed about an hour for a line like it
+    (subs / "crafted_import.py").write_text("from os import (path" + " " * 300_000 + ")\n" + solution, encoding="utf-8")
     notebook(subs / "notebook_10000_cells.ipynb", solution, *(f"x = {i}" for i in range(9999)))
     big = new_output("stream", name="stdout", text="y" * (50 << 20))
     notebook(subs / "notebook_50mb_output.ipynb", solution, outputs={0: [big]})
@@ -400,6 +416,8 @@ def test_each_hostile_submission_gets_what_it_earns(corpus: Corpus, case: Case) 
         assert all(value == 0 for check, value in earned.items() if "xor" in check and "mlp" not in check), context
         assert any(earned[c] == full[c] > 0 for c in earned if "xor" not in c), context
         assert result["total"] < good["total"], context
+    elif case.expect == "no more":
+        assert result["total"] <= good["total"], context
     else:
         assert result["total"] in (0, good["total"]), context
 
@@ -519,3 +537,77 @@ def test_every_student_gets_feedback_and_a_place_in_the_report(corpus: Corpus, t
     assert len(run.files) == 2 * len(corpus.results)
     report = write_report(corpus.out / "grades.csv", tmp_path / "report.html")
     assert report.problems == []
+# -- the grader's own budget -----------------------------------------------------------
+
+MEASURE = textwrap.dedent('''
+    import json, resource, sys, time
+    from pathlib import Path
+    from autograder.grading.course import Assignment
+    from autograder.grading.grade import GradeOptions, grade_submission
+
+    course, subs, names = Path(sys.argv[1]), Path(sys.argv[2]), sys.argv[3:]
+    assignment = Assignment("01_logic_gates", course)
+    grade_submission(subs / "good.py", assignment, GradeOptions())  # everything imported and warm
+    baseline = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    cases = {}
+    for name in names:
+        started = time.monotonic()
+        result = grade_submission(subs / f"{name}.py", assignment, GradeOptions())
+        cases[name] = {"status": result.status, "seconds": time.monotonic() - started}
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    print(json.dumps({"baseline_mb": baseline / 1024, "peak_mb": peak / 1024, "cases": cases}))
+''')
+
+
+def test_the_grading_process_stays_within_its_memory_budget(corpus: Corpus) -> None:
+    """Peak RSS of one grading process (workers are other processes) over the memory-hostile cases.
+
+    Before the caps: 2.8 GB for the blob referenced 100 times, over 2 GB for the huge array.
+    """
+    import os
+    import subprocess
+    import sys
+
+    cases = [c for c in MEMORY_CASES if c in {a.name for a in ACTIVE}]
+    env = {**os.environ, "PYTHONPATH": str(REPO)}
+    done = subprocess.run([sys.executable, "-c", MEASURE, str(corpus.course), str(corpus.subs), *cases],
+                          capture_output=True, text=True, env=env, timeout=600)
+    assert done.returncode == 0, done.stderr[-2000:]
+    measured = json.loads(done.stdout.strip().splitlines()[-1])
+    print(f"\ngrader baseline {measured['baseline_mb']:.0f} MB, peak {measured['peak_mb']:.0f} MB "
+          f"over {', '.join(cases)}; budget: baseline + {GRADER_BUDGET_MB} MB")
+    assert measured["peak_mb"] - measured["baseline_mb"] <= GRADER_BUDGET_MB, measured
+    for name, case in measured["cases"].items():  # each is stopped within its own time budget
+        assert case["seconds"] <= LIMITS["timeout"] + 60, (name, case)
+
+
+def test_a_forged_run_report_is_refused_and_nothing_large_is_kept(corpus: Corpus) -> None:
+    result = corpus.results["forged_report"]
+    assert "forged forged" not in json.dumps(result)
+    saved = corpus.out / "results" / "forged_report.json"
+    assert saved.stat().st_size < 64 * 1024
+
+
+def test_a_worker_that_stops_reading_cannot_stall_the_grader(corpus: Corpus) -> None:
+    """Before: the grader's write blocked until the worker was killed from outside (7 minutes and more)."""
+    result = corpus.results["stop_reading"]
+    # the whole submission's wall-clock limit, plus starting and killing workers on a loaded machine
+    assert result["duration_s"] <= LIMITS["timeout"] + 60, result["duration_s"]
+    assert result["status"] == "timeout"
+
+
+def test_the_deep_folder_chain_is_caught_and_removed(corpus: Corpus) -> None:
+    """Before: 2,100 folders deep (past PATH_MAX) hid 100 MB from the watchdog and broke clean-up."""
+    import tempfile
+
+    assert "nested more than" in corpus.results["deep_folders"]["status"]
+    left = list(Path(tempfile.gettempdir()).glob(f"grade-*/run*/work/{corpus.marker}-deep"))
+    assert left == []
+
+
+@pytest.mark.skipif(not CPU_SHARES, reason="no cpu cgroup can be made here: busy children are only niced")
+def test_busy_children_get_one_cpu_share_between_them(corpus: Corpus) -> None:
+    """Before: 60 busy children took every core (about 2 here), slowing every neighbour."""
+    output = corpus.results["busy_children"]["output"]
+    cores = float(output.split("busy children used ")[1].split()[0])
+    assert cores <= LIMITS["cpus"] * 1.2, output

@@ -97,3 +97,81 @@ def test_a_closed_channel_is_reported():
     with pytest.raises(protocol.ChannelClosed):
         protocol.read_frame(r, deadline=time.monotonic() + 5)
     os.close(r)
+
+
+# -- caps on what the grader accepts ---------------------------------------------------
+
+
+def npy(arr: np.ndarray) -> bytes:
+    import io
+
+    buf = io.BytesIO()
+    np.save(buf, arr, allow_pickle=False)
+    return buf.getvalue()
+
+
+def test_a_blob_is_decoded_once_however_often_it_is_named():
+    blob = npy(np.arange(1000, dtype=np.float64))
+    value = protocol.decode([{"$nd": 0}] * 50, [blob], max_elements=50_000)
+    assert all(v is value[0] for v in value)
+    assert not value[0].flags.writeable  # shared, so nobody may change it for the others
+
+
+def test_every_reference_counts_against_the_element_cap():
+    """A check that converts a list copies each reference: 100 names of one blob are 100 arrays' worth."""
+    blob = npy(np.zeros(1000))
+    protocol.decode([{"$nd": 0}] * 10, [blob], max_elements=10_000)
+    with pytest.raises(protocol.ProtocolError, match="more than 10000 array elements"):
+        protocol.decode([{"$nd": 0}] * 11, [blob], max_elements=10_000)
+
+
+def test_shape_and_size_are_checked_from_the_header_before_reading():
+    huge = npy(np.zeros(10, dtype=np.int8)).replace(b"(10,)", b"(10000000000,)")
+    with pytest.raises(protocol.ProtocolError, match="over the"):
+        protocol.decode({"$nd": 0}, [huge], max_elements=1000)
+    lying = npy(np.zeros(10, dtype=np.int8)).replace(b"(10,)", b"(20,)")
+    with pytest.raises(protocol.ProtocolError, match="bytes of data for shape"):
+        protocol.decode({"$nd": 0}, [lying])
+    structured = npy(np.zeros(3, dtype=[("a", "i4"), ("b", "f8")]))
+    with pytest.raises(protocol.ProtocolError, match="forbidden type"):
+        protocol.decode({"$nd": 0}, [structured])
+
+
+def test_fortran_order_and_empty_arrays_decode():
+    arr = np.asfortranarray(np.arange(6).reshape(2, 3))
+    assert np.array_equal(protocol.decode({"$nd": 0}, [npy(arr)]), arr)
+    assert protocol.decode({"$nd": 0}, [npy(np.zeros((0, 4)))]).shape == (0, 4)
+
+
+def test_an_oversized_header_is_refused_before_reading_it():
+    r, w = os.pipe()
+    protocol.write_frame(w, {"op": "x", "pad": "y" * 5000})
+    with pytest.raises(protocol.ProtocolError, match="header of .* is too large"):
+        protocol.read_frame(r, deadline=time.monotonic() + 5, max_header=4096)
+    os.close(r), os.close(w)
+
+
+def test_writing_gives_up_at_the_deadline_when_nobody_reads():
+    """A worker that stops reading (SIGSTOP) once blocked the grader's write for minutes."""
+    r, w = os.pipe()
+    protocol.nonblocking(w)
+    started = time.monotonic()
+    with pytest.raises(protocol.FrameTimeout):
+        protocol.write_frame(w, {"op": "x"}, [b"\0" * (4 << 20)], deadline=started + 0.5)
+    assert time.monotonic() - started < 30  # a bound (the old write never returned), not a speed claim
+    os.close(r), os.close(w)
+
+
+def test_a_frame_larger_than_the_pipe_crosses_with_a_deadline():
+    import threading
+
+    r, w = os.pipe()
+    protocol.nonblocking(r), protocol.nonblocking(w)
+    tree, blobs = protocol.encode({"x": np.arange(1 << 20)})
+    writer = threading.Thread(target=protocol.write_frame, args=(w, {"value": tree}, blobs),
+                              kwargs={"deadline": time.monotonic() + 30})
+    writer.start()
+    message, got = protocol.read_frame(r, deadline=time.monotonic() + 30)
+    writer.join()
+    assert np.array_equal(protocol.decode(message["value"], got)["x"], np.arange(1 << 20))
+    os.close(r), os.close(w)

@@ -18,7 +18,7 @@ import time
 from pathlib import Path
 from typing import Any, Protocol
 
-from autograder.engine import protocol, report as run_report, sandbox, scratch
+from autograder.engine import protocol, run_report, sandbox, scratch
 from autograder.engine.errors import CallTimeout, MissingName, StudentError, WorkerCrashed
 from autograder.engine.keras_home import link_keras_home
 from autograder.engine.limits import Limits
@@ -109,8 +109,9 @@ class WorkerSession:
         self.proc = sandbox.start_worker(spec)
         os.close(to_worker)
         os.close(from_worker)
-        protocol.nonblocking(self._send)  # so that a worker that stops reading cannot hold a write past its deadline
-        protocol.nonblocking(self._recv)
+        for fd in (self._send, self._recv):  # a worker that stops reading cannot hold a write past its deadline
+            protocol.nonblocking(fd)
+            protocol.widen(fd)
         self._drain = OutputDrain(self.proc.stdout, self.limits.output_kb * 1024)
 
     def _keras_env(self, work: Path) -> dict[str, str]:

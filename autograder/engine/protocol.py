@@ -12,6 +12,7 @@ returned, so it is checked for size, depth and type before anyone uses it.
 
 from __future__ import annotations
 
+import fcntl
 import io
 import json
 import math
@@ -32,6 +33,7 @@ MAX_ELEMENTS = MAX_FRAME_BYTES  # array elements in one value, when the caller s
 NPY_HEADER_MAX = 10_000 + 16  # numpy's own limit on a .npy header, plus its preamble
 _ALLOWED_DTYPE_KINDS = "biufcUS"
 
+PIPE_BYTES = 1 << 20
 _LEN = struct.Struct(">Q")
 
 
@@ -100,8 +102,10 @@ def decode(tree: Any, blobs: list[Any], remote: Callable[[dict], Any] | None = N
     Each blob is checked from its ``.npy`` header (dtype, shape, size) before
     anything is read from it, and decoded once however often the tree refers
     to it: the arrays share the received bytes (no copy) and are read-only.
-    ``max_elements`` bounds the elements of all arrays together, so even
-    converting every one of them to float64 stays within a known size.
+    ``max_elements`` bounds the array elements the value holds, counted once
+    per reference (a check that converts the value, e.g. ``np.shape`` of a
+    list, makes one copy per reference), so converting all of it to float64
+    stays within ``8 * max_elements`` bytes.
     """
     count = 0
     arrays: dict[int, np.ndarray] = {}
@@ -111,8 +115,11 @@ def decode(tree: Any, blobs: list[Any], remote: Callable[[dict], Any] | None = N
         if not isinstance(index, int) or isinstance(index, bool) or not 0 <= index < len(blobs):
             raise ProtocolError("array reference out of range")
         if index not in arrays:
-            arrays[index] = _load_array(blobs[index], budget)
+            arrays[index] = _load_array(blobs[index], budget[0])
         arr = arrays[index]
+        if arr.size > budget[0]:
+            raise ProtocolError(f"the reply holds more than {max_elements or MAX_ELEMENTS} array elements")
+        budget[0] -= arr.size
         return arr[()] if scalar and arr.ndim == 0 else arr
 
     def dec(t: Any, depth: int) -> Any:
@@ -146,7 +153,7 @@ def decode(tree: Any, blobs: list[Any], remote: Callable[[dict], Any] | None = N
     return dec(tree, 0)
 
 
-def _load_array(blob: Any, budget: list[int]) -> np.ndarray:
+def _load_array(blob: Any, budget: int) -> np.ndarray:
     """One ``.npy`` blob as a read-only array over its bytes, after checking its header against the data."""
     view = memoryview(blob).cast("B")
     head = io.BytesIO(bytes(view[:NPY_HEADER_MAX]))
@@ -163,12 +170,11 @@ def _load_array(blob: Any, budget: list[int]) -> np.ndarray:
     if not all(isinstance(n, int) and n >= 0 for n in shape):
         raise ProtocolError("bad array: malformed shape")
     elements = math.prod(shape)
-    if elements > budget[0]:
-        raise ProtocolError(f"array of {elements} elements is over the {budget[0]} elements left for this reply")
+    if elements > budget:
+        raise ProtocolError(f"array of {elements} elements is over the {budget} elements left for this reply")
     offset = head.tell()
     if elements * dtype.itemsize != len(view) - offset:
         raise ProtocolError(f"bad array: {len(view) - offset} bytes of data for shape {shape} of {dtype}")
-    budget[0] -= elements
     arr = np.frombuffer(view, dtype=dtype, count=elements, offset=offset) if elements else np.empty(0, dtype)
     arr = arr.reshape(shape, order="F" if fortran else "C")
     arr.flags.writeable = False
@@ -194,6 +200,14 @@ def nonblocking(fd: int) -> int:
     """``fd`` switched to non-blocking mode, for reads and writes bounded by a deadline."""
     os.set_blocking(fd, False)
     return fd
+
+
+def widen(fd: int, size: int = PIPE_BYTES) -> None:
+    """Give the pipe ``fd`` a bigger buffer where the system allows: fewer wake-ups per megabyte on a busy machine."""
+    try:
+        fcntl.fcntl(fd, fcntl.F_SETPIPE_SZ, size)
+    except (OSError, AttributeError):
+        pass
 
 
 def _wait(fd: int, deadline: float | None, *, write: bool) -> None:

@@ -74,6 +74,10 @@ def expect_close(got: Any, expected: Any, *, what: str, rtol: float = 1e-6, atol
                  hint: str | None = None) -> None:
     """Numbers or arrays within ``atol + rtol * |expected|``; shapes must match."""
     exp = np.asarray(expected, dtype=float)
+    shape = _shape_of(got)  # before converting: a forged value could be huge
+    if shape != exp.shape:
+        shown = f"shape {shape}" if shape is not None else "values of different shapes"
+        raise CheckFailed(what, expected=f"shape {exp.shape}", got=f"{shown}: {show(got)}", hint=hint)
     try:
         g = np.asarray(got, dtype=float)
     except (TypeError, ValueError):
@@ -83,6 +87,20 @@ def expect_close(got: Any, expected: Any, *, what: str, rtol: float = 1e-6, atol
         raise CheckFailed(what, expected=f"shape {exp.shape}", got=f"shape {g.shape}: {show(got)}", hint=hint)
     if not np.allclose(g, exp, rtol=rtol, atol=atol, equal_nan=False):
         raise CheckFailed(what + tolerance, expected=expected, got=got, hint=hint)
+
+
+def _shape_of(value: Any, depth: int = 0) -> tuple[int, ...] | None:
+    """The shape numpy would give ``value``, found without converting it (None: ragged or too deep)."""
+    if isinstance(value, (np.ndarray, np.generic)):
+        return value.shape
+    if isinstance(value, (list, tuple)):
+        if depth > 32:
+            return None
+        inner = [_shape_of(v, depth + 1) for v in value[:2]] or [()]
+        if any(s is None or s != inner[0] for s in inner):
+            return None
+        return (len(value), *inner[0]) if value else (0,)
+    return ()
 
 
 def _same_kind(kind: str) -> str:

@@ -1,0 +1,44 @@
+"""Stop reading mid-request: once the worker waits for its next request, a helper stops it and fills its pipe.
+
+The grader's next request then cannot be written; without a deadline on writes it waits forever.
+"""
+import os
+import signal
+import time
+
+
+def _rpc_in():
+    args = open("/proc/self/cmdline", "rb").read().split(b"\0")
+    return int(args[args.index(b"--rpc-in") + 1])
+
+
+def _state(pid):
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            return f.read().rsplit(")", 1)[1].split()[0]
+    except OSError:
+        return "?"
+
+
+fd, worker = _rpc_in(), os.getpid()
+if os.fork() == 0:
+    try:
+        asleep_since = None
+        while True:  # the worker sleeps only when it waits for the grader's next request
+            now = time.monotonic()
+            asleep_since = (asleep_since or now) if _state(worker) == "S" else None
+            if asleep_since is not None and now - asleep_since > 0.005:
+                break
+            time.sleep(0.001)
+        os.kill(worker, signal.SIGSTOP)
+        writer = os.open(f"/proc/self/fd/{fd}", os.O_WRONLY | os.O_NONBLOCK)
+        try:
+            while True:
+                os.write(writer, b"\xff" * 4096)
+        except BlockingIOError:
+            pass
+        time.sleep(600)
+    finally:
+        os._exit(0)
+ANSWER_OK = True
+# ---- solution ----
