@@ -13,6 +13,7 @@ import types
 from typing import Any
 
 OUTPUT_CAP = 64 * 1024  # characters of output kept per cell
+REPORT_CAP = 256 * 1024  # characters of output kept over all cells: even JSON-escaped, well within the grader's cap
 REPR_CAP = 4096
 
 
@@ -76,7 +77,7 @@ def run_notebook(cells: list[dict[str, Any]]) -> tuple[dict[str, Any], dict[str,
     # The last expression's value is kept as an execute_result below, not printed.
     shell.displayhook.write_output_prompt = lambda: None
     shell.displayhook.write_format_data = lambda *args, **kwargs: None
-    errors, outputs = [], []
+    errors, outputs, room = [], [], REPORT_CAP
     for cell in cells:
         with _Capture() as (out, err):
             result = shell.run_cell(cell["source"], store_history=True, silent=False)
@@ -92,6 +93,11 @@ def run_notebook(cells: list[dict[str, Any]]) -> tuple[dict[str, Any], dict[str,
             cell_outputs.append({"output_type": "error", "ename": record["ename"], "evalue": record["evalue"], "traceback": [record["traceback"]]})
         elif result.result is not None:
             cell_outputs.append({"output_type": "execute_result", "data": {"text/plain": _safe_repr(result.result)}, "metadata": {}})
+        for output in cell_outputs:  # keep the report within what the grader accepts
+            if "text" in output:
+                output["text"] = output["text"][:max(room, 0)] + ("" if len(output["text"]) <= room else
+                                                                  "\n... [output not kept: the notebook printed too much]\n")
+                room -= len(output["text"])
         outputs.append({"index": cell["index"], "outputs": cell_outputs})
     return shell.user_ns, {"cell_errors": errors, "cell_outputs": outputs}
 
