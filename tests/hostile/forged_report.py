@@ -1,18 +1,15 @@
-"""Forge the run report at import: 15 MB of "output" that would land in the results JSON and the journal."""
-import json
-import os
-import struct
+"""Forge the run report: 15 MB of "output" that would land in the results JSON and the journal row."""
+from autograder.engine import protocol
+
+_write = protocol.write_frame
 
 
-def _rpc_out():
-    args = open("/proc/self/cmdline", "rb").read().split(b"\0")
-    return int(args[args.index(b"--rpc-out") + 1])
+def _forged(fd, message, blobs=(), **kwargs):
+    if "report" in message:
+        message = {**message, "report": {**message["report"], "output": "forged " * ((15 << 20) // 7)}}
+    return _write(fd, message, blobs, **kwargs)
 
 
-report = {"cell_errors": [], "cell_outputs": [], "output": "forged " * ((15 << 20) // 7)}
-header = json.dumps({"msg": {"ok": True, "report": report}, "blobs": []}).encode()
-data = memoryview(struct.pack(">Q", len(header)) + header)
-fd = _rpc_out()
-while data:
-    data = data[os.write(fd, data):]
-os._exit(0)
+protocol.write_frame = _forged
+ANSWER_OK = True
+# ---- solution ----
