@@ -596,6 +596,30 @@ def test_a_worker_that_stops_reading_cannot_stall_the_grader(corpus: Corpus) -> 
     assert result["status"] == "timeout"
 
 
+def test_a_big_request_to_a_stopped_worker_times_out(corpus: Corpus) -> None:
+    """The observed stall: the worker stopped itself as the held-out images (MBs) were being written to it."""
+    from autograder.engine.client import SubmissionProxy, WorkerSession
+    from autograder.engine.errors import CallTimeout
+    from autograder.engine.limits import Limits
+    from autograder.grading.submissions import load_submission
+
+    import numpy as np
+
+    limits = Limits(**{k: v for k, v in LIMITS.items() if k != "scratch_mb"})
+    session = WorkerSession(load_submission(corpus.subs / "stop_reading.py"), limits=limits)
+    try:
+        session.load()
+        time.sleep(1)  # its helper stops it once it waits for a request
+        images = np.zeros((5000, 28, 28), dtype=np.uint8)  # 3.9 MB: more than any pipe holds
+        started = time.monotonic()
+        with pytest.raises(CallTimeout):
+            SubmissionProxy(session).function("AND")(images, images)
+        waited = time.monotonic() - started
+    finally:
+        session.close()
+    assert waited <= LIMITS["call_timeout"] + 30, waited  # the call's deadline, plus killing the worker
+
+
 def test_the_deep_folder_chain_is_caught_and_removed(corpus: Corpus) -> None:
     """Before: 2,100 folders deep (past PATH_MAX) hid 100 MB from the watchdog and broke clean-up."""
     import tempfile

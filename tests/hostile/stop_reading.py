@@ -1,6 +1,8 @@
-"""Stop reading mid-request: once the worker waits for its next request, a helper stops it and fills its pipe.
+"""Stop reading: once the worker waits for its next request, a helper stops it (SIGSTOP) and fills its pipe.
 
-The grader's next request then cannot be written; without a deadline on writes it waits forever.
+A request bigger than the pipe (held-out images) then cannot be written; nor can any request where the
+pipe could be filled (plain mode: the same user may reopen the pipe). Without a deadline on writes the
+grader waits forever.
 """
 import os
 import signal
@@ -31,11 +33,11 @@ if os.fork() == 0:
                 break
             time.sleep(0.001)
         os.kill(worker, signal.SIGSTOP)
-        writer = os.open(f"/proc/self/fd/{fd}", os.O_WRONLY | os.O_NONBLOCK)
-        try:
+        try:  # refused under bwrap: the grader's pipe is not the sandbox user's to reopen
+            writer = os.open(f"/proc/self/fd/{fd}", os.O_WRONLY | os.O_NONBLOCK)
             while True:
                 os.write(writer, b"\xff" * 4096)
-        except BlockingIOError:
+        except OSError:
             pass
         time.sleep(600)
     finally:
