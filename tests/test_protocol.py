@@ -114,7 +114,17 @@ def test_a_blob_is_decoded_once_however_often_it_is_named():
     blob = npy(np.arange(1000, dtype=np.float64))
     value = protocol.decode([{"$nd": 0}] * 50, [blob], max_elements=50_000)
     assert all(v is value[0] for v in value)
-    assert not value[0].flags.writeable  # shared, so nobody may change it for the others
+
+
+def test_arrays_read_from_a_frame_share_its_buffer_and_stay_writable():
+    r, w = os.pipe()
+    tree, blobs = protocol.encode(np.arange(1000.0))
+    protocol.write_frame(w, {"value": tree}, blobs)
+    message, got = protocol.read_frame(r, deadline=time.monotonic() + 5)
+    arr = protocol.decode(message["value"], got)
+    assert arr.base is not None and arr.flags.writeable  # no copy; student code may still change it in place
+    arr[0] = 5
+    os.close(r), os.close(w)
 
 
 def test_every_reference_counts_against_the_element_cap():

@@ -101,7 +101,7 @@ def decode(tree: Any, blobs: list[Any], remote: Callable[[dict], Any] | None = N
 
     Each blob is checked from its ``.npy`` header (dtype, shape, size) before
     anything is read from it, and decoded once however often the tree refers
-    to it: the arrays share the received bytes (no copy) and are read-only.
+    to it: the arrays share the received bytes (no copy).
     ``max_elements`` bounds the array elements the value holds, counted once
     per reference (a check that converts the value, e.g. ``np.shape`` of a
     list, makes one copy per reference), so converting all of it to float64
@@ -177,8 +177,9 @@ def _load_array(blob: Any, budget: int) -> np.ndarray:
         raise ProtocolError(f"bad array: {len(view) - offset} bytes of data for shape {shape} of {dtype}")
     arr = np.frombuffer(view, dtype=dtype, count=elements, offset=offset) if elements else np.empty(0, dtype)
     arr = arr.reshape(shape, order="F" if fortran else "C")
-    arr.flags.writeable = False
-    return arr
+    # Writable, as np.load's arrays were: student code may change its inputs in place. Only a forged
+    # reply names one blob twice, and then its references share the one array.
+    return arr if arr.flags.writeable else arr.copy()
 
 
 # --- framing ----------------------------------------------------------------
