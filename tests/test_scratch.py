@@ -105,3 +105,13 @@ def test_shutil_rmtree_is_not_enough_here(tmp_path: Path) -> None:
     with pytest.raises(RecursionError):
         shutil.rmtree(tmp_path / "s")
     scratch.remove(tmp_path / "s")
+
+
+@pytest.mark.skipif(os.geteuid() == 0, reason="root ignores folder permissions")
+def test_remove_empties_folders_made_read_only(tmp_path: Path) -> None:
+    (tmp_path / "s" / "a").mkdir(parents=True)
+    (tmp_path / "s" / "a" / "f").write_text("x")
+    os.chmod(tmp_path / "s" / "a", 0o500)
+    os.chmod(tmp_path / "s", 0o500)
+    scratch.remove(tmp_path / "s")
+    assert not (tmp_path / "s").exists()

@@ -159,7 +159,10 @@ class WorkerSession:
 
     def close(self) -> None:
         self.stop()
-        scratch.remove(self._scratch)  # no recursion, no path strings: any depth of folders goes
+        try:
+            scratch.remove(self._scratch)  # no recursion, no path strings: any depth of folders goes
+        except OSError:  # e.g. a folder moved by a process that outlived its worker: left for the next start
+            pass
 
     def remaining(self) -> float:
         return self.deadline - time.monotonic()

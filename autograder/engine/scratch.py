@@ -146,6 +146,10 @@ def remove(root: str | os.PathLike) -> None:
 
 def _clear(fd: int) -> list[str]:
     """Unlink everything in ``fd`` but its subfolders; return their names."""
+    try:  # a folder the worker made read-only is ours to empty all the same
+        os.fchmod(fd, 0o700)
+    except OSError:
+        pass
     folders, files = [], []
     with os.scandir(fd) as it:
         for entry in it:
