@@ -103,7 +103,8 @@ class WorkerSession:
         spec = sandbox.WorkerSpec(
             argv=argv, submission_dir=scratch, scratch_dir=work, env={**_thread_env(self.threads), **self._keras_env(work)},
             ro_paths=self.ro_paths, pass_fds=(to_worker, from_worker), memory_mb=self.limits.memory_mb,
-            max_processes=self.limits.max_processes, scratch_mb=self.limits.scratch_mb, cpus=self.limits.cpus,
+            max_processes=self.limits.max_processes, scratch_mb=self.limits.scratch_mb,
+            cpus=max(self.limits.cpus, self.threads),  # the threads the grader gave it, at least
             cpu_seconds=math.ceil(self.limits.timeout * max(self.threads, self.limits.cpus, 1)) + 5,
         )
         self.proc = sandbox.start_worker(spec)
