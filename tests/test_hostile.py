@@ -150,7 +150,7 @@ CASES = [
     Case(FORMULA_ID, "good"),  # a file name that is a formula is the student_id cell
     Case("control_sequences", "zero", ERROR),  # terminal escapes in the status line
     Case("workflow_commands", "zero", ERROR),  # ::workflow commands:: in what grade ci prints
-    Case("forge_report", "wrong"),  # a run report with unhashable cell indexes
+    Case("forge_report", "zero", ("error: sent a malformed run report",)),  # unhashable cell indexes: refused on receipt
     Case(LONG_ID, "good"),  # results/<id>.json was "File name too long", on every rerun
     Case("notebook_50000_deep", "zero", ERROR),  # RecursionError in grade feedback, for the whole class
     # the grader's own memory: replies capped before reading, arrays decoded once and never converted
@@ -518,7 +518,7 @@ def test_no_csv_cell_can_run_as_a_formula(corpus: Corpus, tmp_path: Path) -> Non
     rows = rows_by_student(grades)  # read back, the real values
     assert FORMULA_ID in rows and rows[FORMULA_ID]["total"] == corpus.results["good"]["total"]
     assert rows["formula_exception"]["notes"].startswith('=HYPERLINK("http://evil.example/')
-    assert rows["forge_report"]["notes"].startswith('=HYPERLINK("http://evil.example","x") at import; ')
+    assert rows["forge_report"]["status"].startswith("error: sent a malformed run report")  # its formula never got in
     export_grades(grades, tmp_path / "export.csv", to="csv")
     assert _formula_cells((tmp_path / "export.csv").read_text(encoding="utf-8-sig")) == []
 
