@@ -45,7 +45,15 @@ class ChecksFailed(GradingError):
     """Grading ran, but not every check passed (exit code 1, no error line)."""
 
 
-class BatchInterrupted(GradingError):
-    """The batch was stopped (Ctrl-C); what finished is kept in the journal."""
+class Interrupted(GradingError):
+    """The command was stopped by a signal (Ctrl-C, SIGTERM, SIGHUP): exit code 128 + its number."""
 
     exit_code = 130
+
+    def __init__(self, message: str, *, signum: int = 2) -> None:
+        super().__init__(message)
+        self.exit_code = 128 + signum
+
+
+class BatchInterrupted(Interrupted):
+    """The batch was stopped (Ctrl-C, SIGTERM, SIGHUP); what finished is kept in the journal."""

@@ -482,7 +482,7 @@ def test_the_machine_is_left_clean(corpus: Corpus) -> None:
         time.sleep(0.2)
     assert alive == []
     ours = [d for d in _cgroup_dirs() - corpus.started_cgroups if _owner(d) in corpus.graders]
-    stale = [d for d in ours if not cgroups._alive(_owner(d))]
+    stale = [d for d in ours if cgroups.is_stale(d)]  # grade-PID-N or grade-PID_START-N, owner dead
     assert stale == []
 
 

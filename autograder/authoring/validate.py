@@ -15,13 +15,12 @@ The result is a :class:`ValidationReport`; :func:`format_report` renders it.
 
 from __future__ import annotations
 
-import multiprocessing
 import os
 import re
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
+from autograder.engine import lifetime
 from autograder.grading.course import Assignment
 from autograder.errors import GradingError
 from autograder.grading.grade import GradeOptions, grade_submission
@@ -205,9 +204,7 @@ def _grade_all(runs: list[tuple[Path, str]], assignment: Assignment, options: Gr
              for path, suite in runs]
     if jobs == 1:
         return [_grade(*task) for task in tasks]
-    context = multiprocessing.get_context("forkserver")
-    context.set_forkserver_preload(["autograder.grading.grade"])
-    with ProcessPoolExecutor(max_workers=jobs, mp_context=context) as pool:
+    with lifetime.process_pool(jobs, preload=["autograder.grading.grade"]) as pool:  # dies with this process
         return list(pool.map(_grade, *zip(*tasks)))
 
 

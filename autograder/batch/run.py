@@ -8,12 +8,10 @@ written once, atomically, at the end.
 
 from __future__ import annotations
 
-import contextlib
 import json
-import multiprocessing
 import os
 import signal
-from concurrent.futures import Future, ProcessPoolExecutor, as_completed
+from concurrent.futures import Future, as_completed
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
@@ -26,6 +24,7 @@ from autograder.files import csv_text, safe_file_name
 from autograder.grading.course import Assignment
 from autograder.errors import BatchInterrupted, GradingError, UsageError
 from autograder.grading.grade import GradeOptions, grade_submission
+from autograder.engine import lifetime
 from autograder.batch.intake import Entry, Intake, read_download
 from autograder.batch.late import apply_late, download_times, late_policy, read_submission_times
 from autograder.grading.results import SubmissionResult
@@ -121,10 +120,15 @@ def run_batch(subs_dir: Path, assignment: Assignment, out_csv: Path, *, options:
                 summary.graded += 1
                 if on_result:
                     on_result(result, False)
-        except KeyboardInterrupt:
+        except KeyboardInterrupt:  # Ctrl-C, or SIGTERM/SIGHUP under lifetime.stop_on_signals
             done = summary.graded + summary.reused
-            raise BatchInterrupted(f"interrupted: {done} of {len(paths)} submissions are graded and kept in the journal "
-                                   f"({out_csv.parent / JOURNAL_NAME}); run the same command again to grade the rest") from None
+            signum = lifetime.stop_signal()
+            how = "interrupted" if signum == signal.SIGINT else f"stopped by {signal.Signals(signum).name}"
+            raise BatchInterrupted(f"{how}: {done} of {len(paths)} submissions are graded and kept in the journal "
+                                   f"({out_csv.parent / JOURNAL_NAME}); run the same command again to grade the rest",
+                                   signum=signum) from None
+        finally:
+            graded.close()  # a stopped batch stops its pool now, not whenever the generator is collected
     summary.results = [results[e.student_id] for e in intake.entries]
     frame = grades_frame(summary.results, rubric.checks, people=people)
     if policy is not None:
@@ -157,26 +161,18 @@ def _file_times_warning(students: list[str]) -> str:
 
 
 def _on_pool(paths: list[Path], assignment: Assignment, options: GradeOptions, jobs: int):
-    """Yield (path, future) from a local pool of grading processes, as they finish."""
+    """Yield (path, future) from a local pool of grading processes, as they finish.
+
+    The pool's processes die with this one, however it ends (see engine/lifetime.py).
+    """
     if not paths:
         return
-    context = multiprocessing.get_context("forkserver")
-    context.set_forkserver_preload(["autograder.grading.grade"])
-    with ProcessPoolExecutor(max_workers=min(jobs, len(paths)), mp_context=context) as pool:
+    with lifetime.process_pool(min(jobs, len(paths)), preload=["autograder.grading.grade"]) as pool:
         futures: dict[Future, Path] = {
             pool.submit(_grade_one, str(p), assignment.name, str(assignment.course_root), options): p for p in paths
         }
-        try:
-            for future in as_completed(futures):
-                yield futures[future], future
-        except BaseException:  # Ctrl-C: stop the graders now; each kills its own worker on the way out
-            for future in futures:
-                future.cancel()
-            for process in list(getattr(pool, "_processes", {}).values()):
-                with contextlib.suppress(ProcessLookupError):
-                    os.kill(process.pid, signal.SIGINT)
-            pool.shutdown(wait=True, cancel_futures=True)
-            raise
+        for future in as_completed(futures):
+            yield futures[future], future
 
 
 def _on_dask(paths: list[Path], assignment: Assignment, options: GradeOptions, scheduler: str):

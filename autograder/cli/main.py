@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import signal
 import sys
 from pathlib import Path
 
@@ -11,7 +12,8 @@ import click
 from autograder.grading import course
 from autograder.exports import display
 from autograder.cli.output import echo, no_sandbox_option, note_unsandboxed, refuse_without_sandbox
-from autograder.errors import ChecksFailed, GradingError
+from autograder.engine import lifetime
+from autograder.errors import ChecksFailed, GradingError, Interrupted
 from autograder.grading.grade import GradeOptions, grade_submission
 
 
@@ -30,9 +32,15 @@ class _Group(click.Group):
 
     def invoke(self, ctx: click.Context):
         try:
-            return super().invoke(ctx)
+            with lifetime.stop_on_signals():  # SIGTERM and SIGHUP stop a command the way Ctrl-C does
+                return super().invoke(ctx)
         except GradingError as e:
             raise _ClickError(e) from e
+        except KeyboardInterrupt:
+            if lifetime.stop_signal() == signal.SIGINT:
+                raise  # click's "Aborted!"
+            name = signal.Signals(lifetime.stop_signal()).name
+            raise _ClickError(Interrupted(f"stopped by {name}", signum=lifetime.stop_signal())) from None
 
 
 @click.group(cls=_Group)

@@ -26,8 +26,8 @@ NOBODY = 65534
 ETC_FILES = ("ld.so.cache", "ld.so.conf", "ld.so.conf.d", "localtime", "alternatives", "nsswitch.conf",
              "hosts", "mime.types", "fonts")
 
-# Runs in front of the worker where util-linux's prlimit is missing, and in plain mode,
-# where it also waits until the worker has been put into its cgroup.
+# Runs in front of the worker inside the sandbox where util-linux's prlimit is missing
+# (plain mode has reaper.py instead).
 LAUNCHER = (
     "import os,resource,sys\n"
     "b,n,f,c,p=(int(x) for x in sys.argv[1:6])\n"

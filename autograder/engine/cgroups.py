@@ -12,13 +12,17 @@ from __future__ import annotations
 import functools
 import itertools
 import os
+import re
 import signal
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from autograder.engine import lifetime
+
 PREFIX = "grade-"
 CPU_PERIOD_US = 100_000
+OWNED = re.compile(rf"^{PREFIX}(?P<pid>\d+)(?:_(?P<start>\d+))?-\d+$")  # grade-PID_START-N (older: grade-PID-N)
 _counter = itertools.count(1)
 
 
@@ -117,7 +121,7 @@ def create(*, memory_bytes: int, max_pids: int, cpus: float | None = None) -> Cg
     where = hierarchies()
     if where.v2 is None and where.memory is None and where.pids is None and where.cpu is None:
         return None
-    name = f"{PREFIX}{os.getpid()}-{next(_counter)}"
+    name = f"{PREFIX}{lifetime.owner_tag()}-{next(_counter)}"  # the owner, for _remove_stale
     group = Cgroup()
     try:
         made: dict[Path, Path] = {}
@@ -274,29 +278,21 @@ def _enable_controllers(d: Path, wanted: tuple[str, ...]) -> set[str]:
 
 
 def _remove_stale(parent: Path) -> None:
-    """Remove groups left by a grader that was killed (SIGKILL leaves them behind)."""
+    """Remove groups left by a grader that was killed (SIGKILL leaves them behind); a live grader's stay."""
     try:
         entries = list(parent.iterdir())
     except OSError:
         return
     for d in entries:
-        if not d.name.startswith(PREFIX) or not d.is_dir():
-            continue
-        owner_text = d.name[len(PREFIX):].split("-")[0]
-        if not owner_text.isascii() or not owner_text.isdigit():  # int() would take "23948_154457": not a pid of ours
-            continue
-        owner = int(owner_text)
-        if owner == os.getpid() or _alive(owner):
+        if not is_stale(d):
             continue
         Cgroup(dirs=[d], v2=d if (d / "cgroup.kill").exists() else None).kill()
         Cgroup(dirs=[d]).remove(wait=0.5)
 
 
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
+def is_stale(d: Path) -> bool:
+    """Whether ``d`` is a grader's cgroup whose owner process is dead (pid and start time in its name)."""
+    match = OWNED.match(d.name)
+    if match is None or not d.is_dir():
         return False
-    except (PermissionError, OverflowError):  # not ours to judge: a name another grader version made
-        return True
-    return True
+    return not lifetime.owner_alive(int(match["pid"]), int(match["start"]) if match["start"] else None)

@@ -18,7 +18,7 @@ import time
 from pathlib import Path
 from typing import Any, Protocol
 
-from autograder.engine import protocol, run_report, sandbox, scratch
+from autograder.engine import lifetime, protocol, run_report, sandbox, scratch
 from autograder.engine.errors import CallTimeout, MissingName, StudentError, WorkerCrashed
 from autograder.engine.keras_home import link_keras_home
 from autograder.engine.limits import Limits
@@ -74,7 +74,8 @@ class WorkerSession:
         self.restarts = 0
         self.expired = False  # the whole submission ran out of wall-clock time
         self.outputs: list[str] = []
-        self._scratch = Path(tempfile.mkdtemp(prefix="grade-"))
+        lifetime.remove_leftovers_once()  # scratch folders of graders that were killed
+        self._scratch = Path(tempfile.mkdtemp(prefix=lifetime.scratch_prefix()))
 
     # -- lifecycle --------------------------------------------------------------
 

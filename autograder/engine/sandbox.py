@@ -34,7 +34,7 @@ from pathlib import Path
 
 import psutil
 
-from autograder.engine import bwrap, cgroups
+from autograder.engine import bwrap, cgroups, lifetime
 from autograder.engine.spec import Probe, WorkerSpec
 from autograder.engine.watchdog import Watchdog, kill_tagged
 from autograder.errors import GradingError, SandboxUnavailable
@@ -43,6 +43,7 @@ MODE_VARIABLE = "GRADE_SANDBOX"
 SANDBOX_USER = "grade-sandbox"
 NOBODY = bwrap.NOBODY
 TOKEN_VARIABLE = "GRADE_WORKER_TOKEN"
+REAPER = Path(__file__).with_name("reaper.py")
 SETUP_TIMEOUT = 20.0
 
 @dataclass
@@ -124,7 +125,7 @@ def probe() -> Probe:
 
 
 def _try(candidate: Probe) -> tuple[bool, str]:
-    with tempfile.TemporaryDirectory(prefix="grade-probe-") as tmp:
+    with tempfile.TemporaryDirectory(prefix=lifetime.scratch_prefix("probe")) as tmp:
         os.chmod(tmp, 0o755)
         scratch = Path(tmp) / "work"
         scratch.mkdir()
@@ -235,14 +236,10 @@ def _start_plain(spec: WorkerSpec) -> subprocess.Popen:
     gate_r, gate_w = os.pipe() if group is not None else (-1, -1)
     # RLIMIT_NPROC outside a user namespace counts every process of this user: only a backstop.
     nproc = _user_tasks() + spec.max_processes if group is None or group.pids is None else 0
-    prlimit = shutil.which("prlimit")
     cpu, nice = bwrap.cpu_fallback(spec)
-    if group is None and prlimit and not nice:  # nothing to wait for: the quicker util-linux tool sets the limits
-        argv = [prlimit, "--core=0", f"--fsize={spec.scratch_mb << 20}", *([f"--nproc={nproc}"] if nproc else []),
-                *([f"--cpu={cpu}"] if cpu else []), "--", *spec.argv]
-    else:
-        argv = [sys.executable, "-S", "-I", "-c", bwrap.LAUNCHER, str(gate_r), str(nproc), str(spec.scratch_mb << 20),
-                str(cpu), str(nice), "--", *spec.argv]
+    # The reaper in front of the worker takes the worker's whole tree along when this process dies.
+    argv = [sys.executable, "-S", "-I", str(REAPER), str(gate_r), str(nproc), str(spec.scratch_mb << 20), str(cpu), str(nice),
+            str(os.getpid()), "--", *spec.argv]
     fds = tuple(spec.pass_fds) + ((gate_r,) if gate_r >= 0 else ())
     try:
         proc = subprocess.Popen(argv, cwd=spec.scratch_dir, env=env, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,

@@ -93,6 +93,8 @@ def _run_pytest(rubric: Rubric, plugin: GradingPlugin) -> None:
     with _no_plugin_autoload(), _check_modules(rubric.folder), contextlib.redirect_stdout(io.StringIO()), \
             contextlib.redirect_stderr(io.StringIO()):
         code = pytest.main(args, plugins=[plugin])
+    if code == pytest.ExitCode.INTERRUPTED:  # pytest swallows Ctrl-C (and SIGTERM, see engine/lifetime.py): pass it on
+        raise KeyboardInterrupt
     if plugin.collection_errors:
         raise RubricError(f"{rubric.folder}: checks cannot be collected: {plugin.collection_errors[0]}")
     if code in (pytest.ExitCode.INTERNAL_ERROR, pytest.ExitCode.USAGE_ERROR):

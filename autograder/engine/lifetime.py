@@ -1,0 +1,187 @@
+"""How long grader processes live: none outlives the command that started it.
+
+- :func:`stop_on_signals`: SIGTERM and SIGHUP interrupt the main thread the way
+  Ctrl-C does (a ``KeyboardInterrupt``), so every ``finally`` runs and workers
+  are stopped; :func:`stop_signal` says which signal it was.
+- :func:`process_pool`: a forkserver process pool whose processes die with the
+  forkserver (``PR_SET_PDEATHSIG``), which itself exits when its parent dies; on
+  an interrupt the pool's graders are stopped instead of waited for.
+- Owner tags: scratch folders and cgroups carry the pid and start time of the
+  process that made them, so :func:`remove_leftovers` (and the cgroup code)
+  remove only what a dead grader left, never what a live one still uses.
+
+Workers: bubblewrap's ``--die-with-parent`` under the sandbox; in plain mode
+``reaper.py`` runs in front of the worker and kills its whole tree when the
+grader process dies. ``PR_SET_PDEATHSIG`` is Linux only; elsewhere it is skipped.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import ctypes
+import multiprocessing
+import os
+import re
+import shutil
+import signal
+import sys
+import tempfile
+import threading
+from concurrent.futures import ProcessPoolExecutor
+from pathlib import Path
+from typing import Iterator
+
+import psutil
+
+STOP_SIGNALS = (signal.SIGTERM, signal.SIGHUP)
+PR_SET_PDEATHSIG = 1
+LEFTOVER = re.compile(r"^grade-(?:probe-)?(?P<pid>\d+)_(?P<start>\d+)-")
+
+_stopped_by: int | None = None
+
+
+# -- signals ---------------------------------------------------------------------------
+
+
+@contextlib.contextmanager
+def stop_on_signals() -> Iterator[None]:
+    """While inside, the first SIGTERM or SIGHUP raises ``KeyboardInterrupt`` in the main thread; later ones are ignored."""
+    global _stopped_by
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    _stopped_by = None
+
+    def stop(signum: int, frame) -> None:
+        global _stopped_by
+        if _stopped_by is None:
+            _stopped_by = signum
+            raise KeyboardInterrupt(signal.Signals(signum).name)
+
+    saved = {s: signal.signal(s, stop) for s in STOP_SIGNALS}
+    try:
+        yield
+    finally:
+        for s, handler in saved.items():
+            signal.signal(s, handler)
+
+
+def stop_signal() -> int:
+    """The signal that stopped the command: SIGTERM or SIGHUP as caught by :func:`stop_on_signals`, else SIGINT."""
+    return _stopped_by or signal.SIGINT
+
+
+# -- dying with the parent -----------------------------------------------------------------
+
+
+def die_with_parent(signum: int = signal.SIGKILL) -> None:
+    """Have the kernel send ``signum`` to this process when its parent dies (Linux; a no-op elsewhere)."""
+    if not sys.platform.startswith("linux"):
+        return
+    parent = os.getppid()
+    libc = ctypes.CDLL(None, use_errno=True)
+    if libc.prctl(PR_SET_PDEATHSIG, int(signum), 0, 0, 0) != 0:
+        raise OSError(ctypes.get_errno(), "prctl(PR_SET_PDEATHSIG) failed")
+    if os.getppid() != parent:  # the parent died before the call took effect
+        os.kill(os.getpid(), signum)
+
+
+@contextlib.contextmanager
+def process_pool(jobs: int, *, preload: list[str] = ()) -> Iterator[ProcessPoolExecutor]:
+    """A pool of ``jobs`` forkserver processes that die with this process.
+
+    The forkserver exits when this process dies (it reads a pipe only this
+    process holds); each pool process gets ``PR_SET_PDEATHSIG`` for the
+    forkserver's death. Leaving by an exception (Ctrl-C, SIGTERM) cancels what
+    has not started and interrupts what has, instead of waiting for it.
+    """
+    context = multiprocessing.get_context("forkserver")
+    if preload:
+        context.set_forkserver_preload(list(preload))
+    pool = ProcessPoolExecutor(max_workers=jobs, mp_context=context, initializer=die_with_parent)
+    try:
+        yield pool
+    except BaseException:
+        _interrupt(pool)
+        raise
+    pool.shutdown(wait=True)
+
+
+def _interrupt(pool: ProcessPoolExecutor) -> None:
+    """Stop the graders now: each kills its own worker on the way out (KeyboardInterrupt)."""
+    processes = list((getattr(pool, "_processes", None) or {}).values())
+    pool.shutdown(wait=False, cancel_futures=True)
+    for process in processes:
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            os.kill(process.pid, signal.SIGINT)
+    for process in processes:
+        process.join(timeout=10)
+        if process.is_alive():  # stuck: the kernel takes its worker along (die-with-parent)
+            process.kill()
+            process.join(timeout=5)
+
+
+# -- owners of leftovers -------------------------------------------------------------------
+
+
+def start_ticks(pid: int) -> int | None:
+    """When ``pid`` started (clock ticks since boot on Linux, else milliseconds); None when it does not exist."""
+    try:
+        with open(f"/proc/{pid}/stat", "rb") as f:
+            return int(f.read().rpartition(b")")[2].split()[19])
+    except FileNotFoundError:
+        if os.path.isdir("/proc/self"):
+            return None
+    except (OSError, ValueError, IndexError):
+        return None
+    try:
+        return int(psutil.Process(pid).create_time() * 1000)
+    except psutil.Error:
+        return None
+
+
+def owner_tag() -> str:
+    """``PID_START`` of this process, for names of what it leaves on disk or in cgroupfs."""
+    return f"{os.getpid()}_{start_ticks(os.getpid())}"
+
+
+def owner_alive(pid: int, start: int | None) -> bool:
+    """Whether the process that made a tagged thing still runs (same pid and start time)."""
+    if pid == os.getpid():
+        return True
+    now = start_ticks(pid)
+    return now is not None and (start is None or now == start)
+
+
+def scratch_prefix(kind: str = "") -> str:
+    """Prefix of a temporary folder this process owns: ``grade-[KIND-]PID_START-``."""
+    return f"grade-{kind + '-' if kind else ''}{owner_tag()}-"
+
+
+def remove_leftovers(folder: Path | None = None) -> list[Path]:
+    """Remove scratch and probe folders in ``folder`` (default: the temp folder) whose owner is dead."""
+    folder = Path(folder or tempfile.gettempdir())
+    removed = []
+    try:
+        entries = list(os.scandir(folder))
+    except OSError:
+        return removed
+    for entry in entries:
+        match = LEFTOVER.match(entry.name)
+        if match is None or not entry.is_dir(follow_symlinks=False):
+            continue
+        if owner_alive(int(match["pid"]), int(match["start"])):
+            continue
+        shutil.rmtree(entry.path, ignore_errors=True)
+        removed.append(Path(entry.path))
+    return removed
+
+
+_cleaned: set[int] = set()
+
+
+def remove_leftovers_once() -> None:
+    """:func:`remove_leftovers` once per process: the first worker a grader starts cleans up after dead ones."""
+    if os.getpid() not in _cleaned:
+        _cleaned.add(os.getpid())
+        remove_leftovers()
