@@ -195,7 +195,7 @@ def test_sigterm_stops_check_with_128_plus_the_signal(tmp_path):
 
 @pytest.mark.slow
 def test_a_killed_validate_takes_its_pool_along():
-    proc = _command("validate", NAME, "-j", "2")
+    proc = _command("validate", "-a", NAME, "-j", "2")
 
     def pool_grading() -> bool:
         return sum(1 for p in tree(proc.pid) if _has_env(p, sandbox.TOKEN_VARIABLE)) >= 2

@@ -46,6 +46,24 @@ def cpu_fallback(spec: WorkerSpec) -> tuple[int, int]:
     """(RLIMIT_CPU seconds, niceness) for a worker: nice only where no cpu cgroup holds its share."""
     return spec.cpu_seconds, (NICE if cgroups.hierarchies().cpu is None else 0)
 
+# Runs as root in the staging bwrap: drops to the sandbox uid in a child, which execs the inner bwrap.
+# The kernel sends a parent-death signal only where the dying parent may signal the child: the staging
+# bwrap's monitor has no capabilities left, so it could not kill a uid-999 child, and the uid change
+# clears the signal anyway. This root parent (killed with the monitor) can, so the chain holds.
+DROPPER = (
+    "import ctypes,os,sys\n"
+    "u,g,me=int(sys.argv[1]),int(sys.argv[2]),os.getpid()\n"
+    "c=os.fork()\n"
+    "if c==0:\n"
+    " os.setgroups([]);os.setgid(g);os.setuid(u)\n"
+    " ctypes.CDLL(None).prctl(1,9,0,0,0)\n"
+    " if os.getppid()!=me:os._exit(1)\n"
+    " os.execv(sys.argv[4],sys.argv[4:])\n"
+    "os.closerange(3,65536)\n"
+    "s=os.waitpid(c,0)[1]\n"
+    "os._exit(os.waitstatus_to_exitcode(s) if os.WIFEXITED(s) else 128+os.WTERMSIG(s))\n"
+)
+
 
 def sandbox_args(spec: WorkerSpec, found: Probe, data_fds: list[int], seccomp: bool) -> list[str]:
     """bwrap's options for ``spec`` (``data_fds``: passwd, group and, with ``seccomp``, the filter)."""
@@ -106,12 +124,7 @@ def staged(inner: list[str], found: Probe, uid: int, gid: int) -> list[str]:
                 args[i + 1] = str(staged)
         if arg == "--":
             break
-    setpriv = shutil.which("setpriv")
-    if setpriv:
-        drop = [setpriv, f"--reuid={uid}", f"--regid={gid}", "--clear-groups", "--"]
-    else:
-        code = "import os,sys;os.setgroups([]);os.setgid(int(sys.argv[2]));os.setuid(int(sys.argv[1]));os.execv(sys.argv[3],sys.argv[3:])"
-        drop = [sys.executable, "-S", "-I", "-c", code, str(uid), str(gid)]
+    drop = [sys.executable, "-S", "-I", "-c", DROPPER, str(uid), str(gid), "--"]
     return [*outer, "--", *drop, found.bwrap, *args]
 
 

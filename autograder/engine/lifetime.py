@@ -3,22 +3,21 @@
 - :func:`stop_on_signals`: SIGTERM and SIGHUP interrupt the main thread the way
   Ctrl-C does (a ``KeyboardInterrupt``), so every ``finally`` runs and workers
   are stopped; :func:`stop_signal` says which signal it was.
-- :func:`process_pool`: a forkserver process pool whose processes die with the
-  forkserver (``PR_SET_PDEATHSIG``), which itself exits when its parent dies; on
-  an interrupt the pool's graders are stopped instead of waited for.
+- :func:`process_pool`: a forkserver process pool whose processes die within
+  moments of this process (they watch a pipe it holds); on an interrupt the
+  pool's graders are stopped instead of waited for.
 - Owner tags: scratch folders and cgroups carry the pid and start time of the
   process that made them, so :func:`remove_leftovers` (and the cgroup code)
   remove only what a dead grader left, never what a live one still uses.
 
 Workers: bubblewrap's ``--die-with-parent`` under the sandbox; in plain mode
 ``reaper.py`` runs in front of the worker and kills its whole tree when the
-grader process dies. ``PR_SET_PDEATHSIG`` is Linux only; elsewhere it is skipped.
+grader process dies (``PR_SET_PDEATHSIG``, Linux only).
 """
 
 from __future__ import annotations
 
 import contextlib
-import ctypes
 import multiprocessing
 import os
 import re
@@ -27,14 +26,16 @@ import signal
 import sys
 import tempfile
 import threading
+import time
 from concurrent.futures import ProcessPoolExecutor
+from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import Iterator
 
 import psutil
 
 STOP_SIGNALS = (signal.SIGTERM, signal.SIGHUP)
-PR_SET_PDEATHSIG = 1
+STOP_GRACE_S = 2.0  # how long a stopped pool's graders get to stop their workers and clean up
 LEFTOVER = re.compile(r"^grade-(?:probe-)?(?P<pid>\d+)_(?P<start>\d+)-")
 
 _stopped_by: int | None = None
@@ -74,49 +75,65 @@ def stop_signal() -> int:
 # -- dying with the parent -----------------------------------------------------------------
 
 
-def die_with_parent(signum: int = signal.SIGKILL) -> None:
-    """Have the kernel send ``signum`` to this process when its parent dies (Linux; a no-op elsewhere)."""
-    if not sys.platform.startswith("linux"):
-        return
-    parent = os.getppid()
-    libc = ctypes.CDLL(None, use_errno=True)
-    if libc.prctl(PR_SET_PDEATHSIG, int(signum), 0, 0, 0) != 0:
-        raise OSError(ctypes.get_errno(), "prctl(PR_SET_PDEATHSIG) failed")
-    if os.getppid() != parent:  # the parent died before the call took effect
-        os.kill(os.getpid(), signum)
+def watch_lifeline(lifeline: Connection) -> None:
+    """In a pool process: die (SIGKILL) as soon as the process holding the other end of ``lifeline`` is gone.
+
+    A pool process's parent is the forkserver, which lives on as long as any pool
+    process holds its pipe, so PR_SET_PDEATHSIG alone would never fire: the pool
+    process watches the main process itself. Its workers follow it (bwrap's
+    --die-with-parent, or reaper.py in plain mode).
+    """
+    def watch() -> None:
+        with contextlib.suppress(OSError, EOFError):
+            while not lifeline.poll(None):
+                pass
+        os.kill(os.getpid(), signal.SIGKILL)
+
+    threading.Thread(target=watch, name="grade-lifeline", daemon=True).start()
 
 
 @contextlib.contextmanager
 def process_pool(jobs: int, *, preload: list[str] = ()) -> Iterator[ProcessPoolExecutor]:
-    """A pool of ``jobs`` forkserver processes that die with this process.
+    """A pool of ``jobs`` forkserver processes that die with this process, however it ends.
 
-    The forkserver exits when this process dies (it reads a pipe only this
-    process holds); each pool process gets ``PR_SET_PDEATHSIG`` for the
-    forkserver's death. Leaving by an exception (Ctrl-C, SIGTERM) cancels what
-    has not started and interrupts what has, instead of waiting for it.
+    Each pool process watches a pipe only this process writes to (see
+    :func:`watch_lifeline`); the forkserver exits once they are gone. Leaving by
+    an exception (Ctrl-C, SIGTERM) cancels what has not started and interrupts
+    what has, instead of waiting for it.
     """
     context = multiprocessing.get_context("forkserver")
     if preload:
         context.set_forkserver_preload(list(preload))
-    pool = ProcessPoolExecutor(max_workers=jobs, mp_context=context, initializer=die_with_parent)
+    lifeline, held = context.Pipe(duplex=False)
+    pool = ProcessPoolExecutor(max_workers=jobs, mp_context=context, initializer=watch_lifeline, initargs=(lifeline,))
     try:
         yield pool
     except BaseException:
         _interrupt(pool)
         raise
-    pool.shutdown(wait=True)
+    else:
+        pool.shutdown(wait=True)
+    finally:
+        lifeline.close()
+        held.close()
 
 
 def _interrupt(pool: ProcessPoolExecutor) -> None:
-    """Stop the graders now: each kills its own worker on the way out (KeyboardInterrupt)."""
+    """Stop the graders now: each kills its own worker on the way out (KeyboardInterrupt).
+
+    One that has not finished within ``STOP_GRACE_S`` is killed; its worker follows
+    it and the next start removes what it left on disk.
+    """
     processes = list((getattr(pool, "_processes", None) or {}).values())
     pool.shutdown(wait=False, cancel_futures=True)
     for process in processes:
         with contextlib.suppress(ProcessLookupError, PermissionError):
             os.kill(process.pid, signal.SIGINT)
+    deadline = time.monotonic() + STOP_GRACE_S
     for process in processes:
-        process.join(timeout=10)
-        if process.is_alive():  # stuck: the kernel takes its worker along (die-with-parent)
+        process.join(timeout=max(0.0, deadline - time.monotonic()))
+    for process in processes:
+        if process.is_alive():
             process.kill()
             process.join(timeout=5)
 
