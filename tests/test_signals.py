@@ -162,6 +162,23 @@ def test_a_signalled_batch_leaves_nothing_running_and_resumes(signum, subs, whol
     pd.testing.assert_frame_equal(grades(out), grades(whole))
 
 
+@pytest.mark.slow
+def test_sigterm_stops_the_client_of_a_dask_batch(subs, marker, tmp_path):
+    """The client side: nothing local is left, the exit code and the line say how to resume."""
+    from distributed import LocalCluster
+
+    with LocalCluster(n_workers=1, threads_per_worker=1, processes=True, dashboard_address=None) as cluster:
+        out = tmp_path / "dask"
+        out.mkdir()
+        proc = _command("batch", str(subs), "-a", NAME, "-o", str(out / "grades.csv"),
+                        "--dask-scheduler", cluster.scheduler_address)
+        wait_until(workers_busy(marker), proc, "a busy notebook to run on the cluster")
+        assert left_after(signal.SIGTERM, proc) == []  # the cluster's own workers are the cluster's business
+        code, _, stderr = finished(proc)
+    assert code == 128 + signal.SIGTERM, stderr
+    assert "Error: stopped by SIGTERM: " in stderr and "run the same command again to grade the rest" in stderr
+
+
 # -- grade check and grade validate ----------------------------------------------------------------
 
 
