@@ -167,7 +167,9 @@ def owner_alive(pid: int, start: int | None) -> bool:
     if pid == os.getpid():
         return True
     now = start_ticks(pid)
-    return now is not None and (start is None or now == start)
+    if now is None:  # gone, or there but unreadable: then it is not ours to judge
+        return psutil.pid_exists(pid)
+    return start is None or now == start
 
 
 def scratch_prefix(kind: str = "") -> str:
