@@ -250,6 +250,22 @@ def owners():
     live.wait()
 
 
+def test_the_next_start_kills_a_dead_graders_workers_and_keeps_a_live_ones(owners):
+    (dead_pid, dead_start), (live_pid, live_start) = owners
+    workers = {tag: subprocess.Popen([sys.executable, "-c", "import time; time.sleep(600)"],
+                                     env={**os.environ, lifetime.OWNER_VARIABLE: tag})
+               for tag in (f"{dead_pid}_{dead_start}", f"{live_pid}_{live_start}")}
+    try:
+        code, stdout, stderr = finished(_command("check", str(SOLUTION / f"{NAME}.py"), "-a", NAME))
+        assert code == 0, stderr + stdout
+        assert workers[f"{dead_pid}_{dead_start}"].wait(timeout=5) == -signal.SIGKILL
+        assert workers[f"{live_pid}_{live_start}"].poll() is None
+    finally:
+        for worker in workers.values():
+            worker.kill()
+            worker.wait()
+
+
 def test_the_next_start_removes_a_dead_graders_scratch_and_keeps_a_live_ones(owners, tmp_path):
     (dead_pid, dead_start), (live_pid, live_start) = owners
     temp = tmp_path / "tmp"

@@ -35,6 +35,7 @@ from typing import Iterator
 import psutil
 
 STOP_SIGNALS = (signal.SIGTERM, signal.SIGHUP)
+OWNER_VARIABLE = "GRADE_WORKER_OWNER"  # PID_START of the grader, in every worker's environment
 STOP_GRACE_S = 2.0  # how long a stopped pool's graders get to stop their workers and clean up
 LEFTOVER = re.compile(r"^grade-(?:probe-)?(?P<pid>\d+)_(?P<start>\d+)-")
 
@@ -196,11 +197,35 @@ def remove_leftovers(folder: Path | None = None) -> list[Path]:
     return removed
 
 
+def kill_orphans() -> list[int]:
+    """SIGKILL processes started for a grader that is dead (``OWNER_VARIABLE`` in their environment).
+
+    A backstop for what the parent-death chain missed (a sandbox left waiting
+    when its grader died during start-up). Returns the pids killed.
+    """
+    killed = []
+    prefix = f"{OWNER_VARIABLE}=".encode()
+    for p in psutil.process_iter():
+        try:
+            with open(f"/proc/{p.pid}/environ", "rb") as f:
+                tags = [item[len(prefix):] for item in f.read().split(b"\0") if item.startswith(prefix)]
+            if not tags or p.pid == os.getpid():
+                continue
+            pid, _, start = tags[0].decode("ascii", "replace").partition("_")
+            if not owner_alive(int(pid), int(start)):
+                p.kill()
+                killed.append(p.pid)
+        except (OSError, ValueError, psutil.Error):
+            continue
+    return killed
+
+
 _cleaned: set[int] = set()
 
 
 def remove_leftovers_once() -> None:
-    """:func:`remove_leftovers` once per process: the first worker a grader starts cleans up after dead ones."""
+    """Once per process, when it starts its first worker: clean up after graders that were killed."""
     if os.getpid() not in _cleaned:
         _cleaned.add(os.getpid())
+        kill_orphans()
         remove_leftovers()

@@ -226,7 +226,7 @@ def killed_reason(proc: subprocess.Popen) -> str | None:
 
 def _base_env(spec: WorkerSpec, token: str) -> dict[str, str]:
     return {"PATH": "/usr/local/bin:/usr/bin:/bin", "HOME": str(spec.scratch_dir), "LANG": "C.UTF-8",
-            TOKEN_VARIABLE: token, **spec.env}
+            TOKEN_VARIABLE: token, lifetime.OWNER_VARIABLE: lifetime.owner_tag(), **spec.env}
 
 
 def _start_plain(spec: WorkerSpec) -> subprocess.Popen:
