@@ -167,7 +167,7 @@ def test_sigterm_stops_the_client_of_a_dask_batch(subs, marker, tmp_path):
     """The client side: nothing local is left, the exit code and the line say how to resume."""
     from distributed import LocalCluster
 
-    with LocalCluster(n_workers=1, threads_per_worker=1, processes=True, dashboard_address=None) as cluster:
+    with LocalCluster(n_workers=1, threads_per_worker=1, processes=True, dashboard_address=":0") as cluster:
         out = tmp_path / "dask"
         out.mkdir()
         proc = _command("batch", str(subs), "-a", NAME, "-o", str(out / "grades.csv"),

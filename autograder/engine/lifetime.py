@@ -6,9 +6,10 @@
 - :func:`process_pool`: a forkserver process pool whose processes die within
   moments of this process (they watch a pipe it holds); on an interrupt the
   pool's graders are stopped instead of waited for.
-- Owner tags: scratch folders and cgroups carry the pid and start time of the
-  process that made them, so :func:`remove_leftovers` (and the cgroup code)
-  remove only what a dead grader left, never what a live one still uses.
+- Owner tags: scratch folders, cgroups and workers' environments carry the pid
+  and start time of the grader process that made them, so the next start
+  (:func:`remove_leftovers_once`, and the cgroup code) removes only what a dead
+  grader left, never what a live one still uses.
 
 Workers: bubblewrap's ``--die-with-parent`` under the sandbox; in plain mode
 ``reaper.py`` runs in front of the worker and kills its whole tree when the
@@ -23,7 +24,6 @@ import os
 import re
 import shutil
 import signal
-import sys
 import tempfile
 import threading
 import time
