@@ -30,9 +30,10 @@ def subs(tmp_path: Path) -> Path:
     return folder
 
 
-def batch(subs: Path, out: Path, *, jobs: int = 1) -> subprocess.Popen:
+def batch(subs: Path, out: Path, *options: str, jobs: int = 1) -> subprocess.Popen:
     out.mkdir(exist_ok=True)
-    cmd = [sys.executable, "-m", "autograder.cli", "batch", str(subs), "-a", NAME, "-o", str(out / "grades.csv"), "-j", str(jobs)]
+    cmd = [sys.executable, "-m", "autograder.cli", "batch", str(subs), "-a", NAME, "-o", str(out / "grades.csv"), "-j", str(jobs),
+           *options]
     return subprocess.Popen(cmd, cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
                             start_new_session=True)
 
