@@ -22,7 +22,6 @@ import contextlib
 import multiprocessing
 import os
 import re
-import shutil
 import signal
 import tempfile
 import threading
@@ -34,8 +33,11 @@ from typing import Iterator
 
 import psutil
 
+from autograder.engine import scratch
+
 STOP_SIGNALS = (signal.SIGTERM, signal.SIGHUP)
 OWNER_VARIABLE = "GRADE_WORKER_OWNER"  # PID_START of the grader, in every worker's environment
+PID_MAX = 1 << 22  # Linux's largest possible pid
 STOP_GRACE_S = 2.0  # how long a stopped pool's graders get to stop their workers and clean up
 LEFTOVER = re.compile(r"^grade-(?:probe-)?(?P<pid>\d+)_(?P<start>\d+)-")
 
@@ -165,7 +167,7 @@ def owner_tag() -> str:
 
 def owner_alive(pid: int, start: int | None) -> bool:
     """Whether the process that made a tagged thing still runs (same pid and start time)."""
-    if pid == os.getpid():
+    if pid == os.getpid() or not 0 < pid <= PID_MAX:  # not a pid: a name some other program made, not ours
         return True
     now = start_ticks(pid)
     if now is None:  # gone, or there but unreadable: then it is not ours to judge
@@ -192,7 +194,10 @@ def remove_leftovers(folder: Path | None = None) -> list[Path]:
             continue
         if owner_alive(int(match["pid"]), int(match["start"])):
             continue
-        shutil.rmtree(entry.path, ignore_errors=True)
+        try:
+            scratch.remove(entry.path)  # any depth, read-only folders too
+        except OSError:
+            continue
         removed.append(Path(entry.path))
     return removed
 
