@@ -1,12 +1,15 @@
 """Run a student's notebook cells or module and keep its namespace.
 
-Notebooks run cell by cell in IPython's InteractiveShell (magics work, no kernel);
-a failing cell is recorded and later cells still run. Modules run as an import.
+Notebooks run cell by cell in a Jupyter-like IPython shell (kernel.py: magics,
+figures and display() work, no kernel); a failing cell is recorded and later
+cells still run. Modules run as an import.
 """
 
 from __future__ import annotations
 
 import io
+import os
+import re
 import sys
 import traceback
 import types
@@ -42,18 +45,42 @@ class CappedText(io.TextIOBase):
         return text
 
 
-def _error_record(index: int | None, exc: BaseException) -> dict[str, Any]:
-    record: dict[str, Any] = {"ename": type(exc).__name__, "evalue": str(exc)[:REPR_CAP]}
+def _error_record(index: int | None, exc: BaseException, number: int | None = None) -> dict[str, Any]:
+    record: dict[str, Any] = {"ename": type(exc).__name__, "evalue": cell_file_names(str(exc))[:REPR_CAP]}
     if index is not None:
         record["index"] = index
+    if number is not None:
+        record["cell"] = number
     if isinstance(exc, SyntaxError):
         record["lineno"] = exc.lineno
     else:
         frames = [f for f in traceback.extract_tb(exc.__traceback__) if f.name == "<module>"]
         if frames:
             record["lineno"] = frames[0].lineno
-    record["traceback"] = "".join(traceback.format_exception_only(type(exc), exc))[:REPR_CAP]
+    record["traceback"] = student_traceback(exc)[-REPR_CAP:]
     return record
+
+
+_CELL_FILE = re.compile(r'(?:File ")?<ipython-input-(\d+)-[0-9a-f]+>"?')
+_WORKER_DIR = os.path.dirname(os.path.abspath(__file__))
+
+
+def cell_file_names(text: str) -> str:
+    """Traceback text with IPython's cell file names written as Jupyter shows them: ``Cell In[6]``."""
+    return _CELL_FILE.sub(r"Cell In[\1]", text)
+
+
+def student_traceback(exc: BaseException) -> str:
+    """The traceback from the student's first frame on (the shell's own frames dropped), cells named."""
+    tb = exc.__traceback__
+    while tb is not None and not tb.tb_frame.f_code.co_filename.startswith("<ipython-input-"):
+        tb = tb.tb_next
+    lines = []
+    if not isinstance(exc, SyntaxError) and tb is not None:
+        frames = [f for f in traceback.extract_tb(tb) if os.path.dirname(f.filename) != _WORKER_DIR]
+        lines = ["Traceback (most recent call last):\n", *traceback.format_list(frames)]
+    lines += traceback.format_exception_only(type(exc), exc)
+    return cell_file_names("".join(lines))
 
 
 class _Capture:
@@ -70,35 +97,28 @@ class _Capture:
 
 
 def run_notebook(cells: list[dict[str, Any]]) -> tuple[dict[str, Any], dict[str, Any]]:
-    """Run code cells ``[{"index": i, "source": s}]``; return (namespace, report)."""
-    from IPython.core.interactiveshell import InteractiveShell
+    """Run code cells ``[{"index": i, "number": n, "source": s}]`` as Jupyter's Run All would.
 
-    shell = InteractiveShell.instance(colors="NoColor")
-    # The last expression's value is kept as an execute_result below, not printed.
-    shell.displayhook.write_output_prompt = lambda: None
-    shell.displayhook.write_format_data = lambda *args, **kwargs: None
-    errors, outputs, room = [], [], REPORT_CAP
+    Each non-blank cell runs as ``In [n]`` (blank cells are skipped, as Jupyter does not
+    send them to the kernel); returns (namespace, report).
+    """
+    from autograder.engine.worker.kernel import start_shell
+
+    shell = start_shell()
+    errors, outputs = [], []
+    number = 0
     for cell in cells:
-        with _Capture() as (out, err):
-            result = shell.run_cell(cell["source"], store_history=True, silent=False)
+        if not cell["source"].strip():
+            continue
+        number = cell.get("number") or number + 1
+        result, cell_outputs = shell.run_cell_as(number, cell["source"])
         exc = result.error_before_exec or result.error_in_exec
-        cell_outputs = []
-        if out.getvalue():
-            cell_outputs.append({"output_type": "stream", "name": "stdout", "text": out.getvalue()})
-        if err.getvalue():
-            cell_outputs.append({"output_type": "stream", "name": "stderr", "text": err.getvalue()})
         if exc is not None:
-            record = _error_record(cell["index"], exc)
+            record = _error_record(cell["index"], exc, number)
             errors.append(record)
-            cell_outputs.append({"output_type": "error", "ename": record["ename"], "evalue": record["evalue"], "traceback": [record["traceback"]]})
-        elif result.result is not None:
-            cell_outputs.append({"output_type": "execute_result", "data": {"text/plain": _safe_repr(result.result)}, "metadata": {}})
-        for output in cell_outputs:  # keep the report within what the grader accepts
-            if "text" in output:
-                output["text"] = output["text"][:max(room, 0)] + ("" if len(output["text"]) <= room else
-                                                                  "\n... [output not kept: the notebook printed too much]\n")
-                room -= len(output["text"])
-        outputs.append({"index": cell["index"], "outputs": cell_outputs})
+            cell_outputs.append({"output_type": "error", "ename": record["ename"], "evalue": record["evalue"],
+                                 "traceback": [record["traceback"]]})
+        outputs.append({"index": cell["index"], "cell": number, "outputs": cell_outputs})
     return shell.user_ns, {"cell_errors": errors, "cell_outputs": outputs}
 
 
@@ -115,10 +135,3 @@ def run_module(path: str, source: str) -> tuple[dict[str, Any], dict[str, Any]]:
             report["import_error"] = _error_record(None, exc)
     report["output"] = out.getvalue() + err.getvalue()
     return module.__dict__, report
-
-
-def _safe_repr(value: Any) -> str:
-    try:
-        return repr(value)[:REPR_CAP]
-    except Exception as e:  # a student's __repr__ may raise
-        return f"<repr failed: {type(e).__name__}>"

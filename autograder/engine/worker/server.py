@@ -7,6 +7,7 @@ from typing import Any
 
 from autograder.engine import protocol
 from autograder.engine.worker.inspectors import INSPECTORS
+from autograder.engine.worker.runner import cell_file_names
 
 TRACEBACK_CAP = 4000
 
@@ -91,5 +92,5 @@ class _Missing(Exception):
 def _describe(exc: BaseException) -> dict[str, Any]:
     lines = traceback.format_exception(type(exc), exc, exc.__traceback__)
     # Drop the worker's own frames: the student only needs theirs.
-    text = "".join(line for line in lines if "autograder/engine/worker/" not in line)
+    text = cell_file_names("".join(line for line in lines if "autograder/engine/worker/" not in line))
     return {"ename": type(exc).__name__, "evalue": str(exc)[:2000], "traceback": text[-TRACEBACK_CAP:]}

@@ -1,0 +1,260 @@
+"""An IPython shell that behaves like a Jupyter kernel, minus the network and the shell.
+
+``GradingShell`` is IPython's ``InteractiveShell`` with what ipykernel adds and a
+plain shell lacks: outputs collected per cell as nbformat v4 outputs in the
+order they were written (streams, ``display()``, figures, the last value),
+``%matplotlib inline|notebook|widget`` with figures captured as PNG, and
+``plt.show()`` that neither blocks nor fails. What the sandbox forbids is not run
+but said: shell escapes and installers (``!cmd``, ``!!cmd``, ``%pip``,
+``%conda``, ``%%bash``, ``%system``...) print a note in Korean and English and
+the cell goes on; ``%tensorboard`` prints a note instead of starting a server;
+``input()`` raises EOFError at once; ``%timeit`` is bounded.
+"""
+
+from __future__ import annotations
+
+import builtins
+import functools
+import re
+import sys
+from typing import Any
+
+from IPython.core.displayhook import DisplayHook
+from IPython.core.displaypub import DisplayPublisher
+from IPython.core.interactiveshell import InteractiveShell
+from IPython.utils.text import SList
+
+from autograder.engine.worker.runner import OUTPUT_CAP
+
+IMAGE_CAP = 2 * 1024 * 1024  # base64 characters of one image kept
+IMAGES_PER_CELL = 20
+KEPT_MIMES = ("text/plain", "image/png")
+INLINE_BACKEND = "module://matplotlib_inline.backend_inline"
+# Every GUI a student may ask for becomes inline: there is no screen in a sandbox.
+INLINE_GUIS = {"inline", "notebook", "nbagg", "widget", "ipympl", "qt", "qt5", "qt6", "tk", "gtk", "gtk3", "gtk4",
+               "wx", "osx", "macosx", "auto"}
+SHELL_MAGICS = {"pip", "conda", "mamba", "micromamba", "system", "sx", "bash", "sh", "script", "perl", "ruby",
+                "python2", "python3", "pypy"}
+SHELL_NOTE = "[채점 중에는 셸 명령을 실행하지 않습니다 / shell command not run during grading: {command}]"
+TENSORBOARD_NOTE = ("[채점 중에는 TensorBoard 서버를 띄우지 않습니다. 로그는 그대로 기록됩니다 / "
+                    "TensorBoard is not started during grading; the logs are still written: %tensorboard {line}]")
+INPUT_MESSAGE = ("채점 중에는 input()으로 입력을 받을 수 없습니다 / "
+                 "input() cannot read anything during grading: no one is typing")
+TIMEIT_REPEATS, TIMEIT_MAX_REPEATS, TIMEIT_MAX_LOOPS = 3, 7, 10_000
+COMMAND_SHOWN = 200  # characters of a shell command repeated in its note
+
+
+class CellOutputs:
+    """One cell's outputs as nbformat v4 dicts, text capped, adjacent stream writes merged."""
+
+    def __init__(self) -> None:
+        self.items: list[dict[str, Any]] = []
+        self.chars = self.dropped = self.images = 0
+
+    def stream(self, name: str, text: str) -> None:
+        room = OUTPUT_CAP - self.chars
+        kept = text[:max(room, 0)]
+        self.dropped += len(text) - len(kept)
+        if not kept:
+            return
+        self.chars += len(kept)
+        last = self.items[-1] if self.items else None
+        if last is not None and last["output_type"] == "stream" and last["name"] == name:
+            last["text"] += kept
+        else:
+            self.items.append({"output_type": "stream", "name": name, "text": kept})
+
+    def rich(self, kind: str, data: dict[str, Any], **extra: Any) -> None:
+        kept: dict[str, str] = {}
+        text = data.get("text/plain")
+        if isinstance(text, str):
+            room = max(OUTPUT_CAP - self.chars, 0)
+            kept["text/plain"] = text[:room]
+            self.chars += len(kept["text/plain"])
+            self.dropped += len(text) - len(kept["text/plain"])
+        png = data.get("image/png")
+        if isinstance(png, bytes):
+            import base64
+
+            png = base64.b64encode(png).decode("ascii")
+        if isinstance(png, str) and len(png) <= IMAGE_CAP and self.images < IMAGES_PER_CELL:
+            kept["image/png"] = png
+            self.images += 1
+        elif png is not None:
+            kept["text/plain"] = kept.get("text/plain") or "[image not kept: too large or too many]"
+        if kept:
+            self.items.append({"output_type": kind, "data": kept, "metadata": {}, **extra})
+
+    def clear(self) -> None:
+        self.items.clear()
+
+    def finish(self) -> list[dict[str, Any]]:
+        if self.dropped:
+            self.stream("stdout", "")  # keep order: the note goes last
+            self.items.append({"output_type": "stream", "name": "stderr",
+                               "text": f"\n... [{self.dropped} more characters of output not kept]\n"})
+        return self.items
+
+
+class CellStream:
+    """sys.stdout / sys.stderr while a cell runs: writes go to the cell's outputs."""
+
+    encoding = "utf-8"
+    errors = "replace"
+
+    def __init__(self, shell: GradingShell, name: str) -> None:
+        self.shell, self.name = shell, name
+
+    def write(self, s: Any) -> int:
+        s = str(s)
+        self.shell.outputs.stream(self.name, s)
+        return len(s)
+
+    def writelines(self, lines: Any) -> None:
+        for line in lines:
+            self.write(line)
+
+    def flush(self) -> None:
+        pass
+
+    def isatty(self) -> bool:
+        return False
+
+    def writable(self) -> bool:
+        return True
+
+    def fileno(self) -> int:
+        raise OSError("no file descriptor: output is captured per cell")
+
+
+class CellDisplayPublisher(DisplayPublisher):
+    """``display()`` and figures: a display_data output of the running cell."""
+
+    def publish(self, data, metadata=None, source=None, *, transient=None, update=False, **kwargs) -> None:
+        if isinstance(data, dict):
+            self.shell.outputs.rich("display_data", data)
+
+    def clear_output(self, wait: bool = False) -> None:
+        self.shell.outputs.clear()
+
+
+class CellDisplayHook(DisplayHook):
+    """The cell's last value: an execute_result with its formatted representations."""
+
+    def write_output_prompt(self) -> None:
+        pass
+
+    def write_format_data(self, format_dict, md_dict=None) -> None:
+        self.shell.outputs.rich("execute_result", format_dict, execution_count=self.shell.execution_count)
+
+
+class GradingShell(InteractiveShell):
+    """IPython as ipykernel configures it, with the sandbox's exceptions said aloud."""
+
+    display_pub_class = CellDisplayPublisher
+    displayhook_class = CellDisplayHook
+
+    def __init__(self, **kwargs: Any) -> None:
+        self.outputs = CellOutputs()
+        super().__init__(**kwargs)
+
+    # -- what the sandbox forbids ------------------------------------------------
+
+    def system(self, cmd: str) -> None:
+        _note_shell(cmd)
+
+    system_piped = system_raw = system
+
+    def getoutput(self, cmd: str, split: bool = True, depth: int = 0) -> SList:
+        _note_shell(cmd)
+        return SList()
+
+    def find_line_magic(self, magic_name: str) -> Any:
+        real = super().find_line_magic(magic_name)
+        if magic_name in SHELL_MAGICS:
+            return lambda line="": _note_shell(f"%{magic_name} {line}")
+        if magic_name == "tensorboard" and real is not None:
+            return lambda line="": print(TENSORBOARD_NOTE.format(line=line[:COMMAND_SHOWN]))
+        if magic_name == "timeit" and real is not None:
+            return _bounded(real)
+        return real
+
+    def find_cell_magic(self, magic_name: str) -> Any:
+        real = super().find_cell_magic(magic_name)
+        if magic_name in SHELL_MAGICS:
+            return lambda line="", cell="": _note_shell(f"%%{magic_name} {line}".rstrip() + "\n" + cell)
+        if magic_name == "timeit" and real is not None:
+            return _bounded(real)
+        return real
+
+    def enable_gui(self, gui: str | None = None) -> None:
+        """Inline figures need no event loop."""
+
+    def enable_matplotlib(self, gui: str | None = None) -> tuple[str, str]:
+        if gui is None or gui in INLINE_GUIS:
+            gui = "inline"
+        return super().enable_matplotlib(gui)
+
+    # -- running a cell ----------------------------------------------------------
+
+    def _showtraceback(self, etype: Any, evalue: Any, stb: Any) -> None:
+        """The runner records the error as the cell's error output; nothing is printed."""
+
+    def run_cell_as(self, number: int, source: str) -> tuple[Any, list[dict[str, Any]]]:
+        """Run ``source`` as cell ``In [number]``; return IPython's result and the cell's outputs."""
+        self.outputs = CellOutputs()
+        self.execution_count = number
+        saved = sys.stdout, sys.stderr
+        sys.stdout, sys.stderr = CellStream(self, "stdout"), CellStream(self, "stderr")
+        try:
+            result = self.run_cell(source, store_history=True, silent=False)
+        finally:
+            sys.stdout, sys.stderr = saved
+        return result, self.outputs.finish()
+
+
+def start_shell() -> GradingShell:
+    """The one shell of this worker, ready to run cells as Jupyter would."""
+    import os
+
+    os.environ["MPLBACKEND"] = INLINE_BACKEND  # as ipykernel sets it: figures show at the end of a cell
+    shell = GradingShell.instance(colors="NoColor")
+    builtins.input = _no_input
+    import getpass
+
+    getpass.getpass = _no_input
+    return shell
+
+
+def _no_input(prompt: Any = "", *args: Any, **kwargs: Any) -> str:
+    raise EOFError(INPUT_MESSAGE)
+
+
+def _note_shell(command: str) -> None:
+    command = " ".join(str(command).split())
+    shown = command if len(command) <= COMMAND_SHOWN else command[:COMMAND_SHOWN - 3] + "..."
+    print(SHELL_NOTE.format(command=shown))
+
+
+_TIMEIT_OPTION = re.compile(r"(^|\s)-([nr])\s*(\d+)")
+
+
+def _bounded(timeit: Any) -> Any:
+    """``%timeit`` / ``%%timeit`` with its options bounded, keeping what IPython reads off the magic."""
+    @functools.wraps(timeit)
+    def bounded(line: str = "", cell: str | None = None, local_ns: dict | None = None) -> Any:
+        return timeit(_bounded_timeit(line), cell, local_ns)
+
+    return bounded
+
+
+def _bounded_timeit(line: str) -> str:
+    """``%timeit`` options with the repeats and loops capped, and fewer repeats by default."""
+    def cap(match: re.Match) -> str:
+        most = TIMEIT_MAX_LOOPS if match.group(2) == "n" else TIMEIT_MAX_REPEATS
+        return f"{match.group(1)}-{match.group(2)} {min(int(match.group(3)), most)}"
+
+    line = _TIMEIT_OPTION.sub(cap, line)
+    if not re.search(r"(^|\s)-r\s*\d", line):
+        line = f"-r {TIMEIT_REPEATS} {line}"
+    return line
