@@ -74,7 +74,7 @@ def test_a_module_that_raises_at_import_is_a_status(tiny_course, tmp_path):
     path.write_text("TOTAL = 3\nimport no_such_module\n", encoding="utf-8")
     result = grade(tiny_course, path)
     assert result.status == "error: raised ModuleNotFoundError at import (line 2): No module named 'no_such_module'"
-    assert result.cell_errors == [{"index": None, "ename": "ModuleNotFoundError", "evalue": "No module named 'no_such_module'", "lineno": 2}]
+    assert result.cell_errors == [{"index": None, "ename": "ModuleNotFoundError", "evalue": "No module named 'no_such_module'", "lineno": 2, "cell": None}]
 
 
 def test_a_failing_cell_does_not_stop_the_cells_after_it(tiny_course, tmp_path, good_source):
@@ -106,7 +106,8 @@ def test_a_function_that_never_returns_times_out_and_the_other_checks_still_run(
     ("judy.ipynb", "{not json", "error: {path}: not a valid notebook (invalid JSON: "),
     ("kim.py", "", "error: {path}: the file is empty"),
     ("lee.py", b"\xff\xfe\x00", "error: {path}: not UTF-8 text (byte 0)"),
-    ("moon.ipynb", '{"nbformat": 3, "cells": []}', "error: {path}: notebook format 3 is not supported"),
+    ("moon.ipynb", '{"nbformat": 2, "cells": []}', "error: {path}: notebook format 2 is not supported"),
+    ("noh.ipynb", '{"nbformat": 3, "cells": []}', "error: {path}: not a valid nbformat 3 notebook (no worksheets with cells)"),
 ])
 def test_unrunnable_submissions_are_results_with_a_status(tiny_course, tmp_path, name, content, status):
     path = tmp_path / name

@@ -263,7 +263,7 @@ def grades_frame(results: list[SubmissionResult], checks: dict[str, float], *,
 
 def notes_of(result: SubmissionResult) -> str:
     """A short line for the TA: cells that raised, checks that timed out."""
-    parts = [f"cell {e.get('index')}: {e.get('ename')}" if e.get("index") is not None else f"{e.get('ename')} at import"
+    parts = [f"cell {e.get('cell', e.get('index'))}: {e.get('ename')}" if e.get("index") is not None else f"{e.get('ename')} at import"
              for e in result.cell_errors]
     parts += [f"{c.id}: {c.status}" for c in result.checks if c.status in ("timeout", "error") and result.status == "graded"]
     return "; ".join(parts)[:500]

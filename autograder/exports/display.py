@@ -83,7 +83,8 @@ def submission_report(result: SubmissionResult, lang: str) -> str:
     if result.status != "graded":
         lines.append(f"  {words['status']}: {result.status}")
     for error in result.cell_errors:
-        where = f"{words['cell']} {error['index']}" if error.get("index") is not None else "import"
+        cell = error.get("cell", error.get("index"))
+        where = f"{words['cell']} {cell}" if cell is not None else "import"
         detail = f": {error['evalue']}" if error.get("evalue") else ""
         lines.append(f"  {where}: {error['ename']}{detail}")
     for hint in result.hints:

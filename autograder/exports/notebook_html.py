@@ -17,15 +17,17 @@ from typing import Any
 
 from autograder.errors import GradingError
 from autograder.exports.wording import error_text, words
-from autograder.files import parse_json_bounded
-from autograder.grading.submissions import FILE_BYTES_CAP
 from autograder.grading.results import SubmissionResult
+from autograder.grading.submissions import cell_source, read_notebook
 
 TEXT_CAP = 100_000  # characters of one output kept on the page
 TAGS = {"a", "abbr", "b", "blockquote", "br", "code", "del", "em", "h1", "h2", "h3", "h4", "h5", "h6", "hr", "i",
         "img", "li", "ol", "p", "pre", "s", "strong", "sub", "sup", "table", "tbody", "td", "th", "thead", "tr",
         "ul", "span"}
 _BASE64 = re.compile(r"[A-Za-z0-9+/=\s]+")
+IMAGE_CAP = 2 * 1024 * 1024  # base64 characters of one figure shown on the page
+IMAGES_PER_CELL = 20
+PNG_BASE64 = "iVBORw0KGgo"  # the PNG signature, base64-encoded
 
 TEMPLATE = r"""{%- extends 'lab/index.html.j2' -%}
 {%- block html_head_js -%}{%- endblock html_head_js -%}
@@ -78,21 +80,15 @@ def notebook_feedback_page(result: SubmissionResult, lang: str, *, feedback: str
 
 def _read_cells(path: Path) -> list[dict[str, Any]] | None:
     try:
-        nb = parse_json_bounded(path.read_bytes(), source=path, max_bytes=FILE_BYTES_CAP)
+        nb = read_notebook(path)  # size and depth bounded before parsing; nbformat 3 converted
     except (OSError, GradingError):
         return None
-    cells = nb.get("cells") if isinstance(nb, dict) else None
-    return [c for c in cells if isinstance(c, dict)] if isinstance(cells, list) else None
+    return [c for c in nb["cells"] if isinstance(c, dict)]
 
 
 def _indexed(record: Any) -> bool:
     """A cell's record from the grading run, with a cell number for its index (a forged one is left out)."""
     return isinstance(record, dict) and type(record.get("index")) is int
-
-
-def _source(cell: dict[str, Any]) -> str:
-    source = cell.get("source", "")
-    return "".join(str(s) for s in source) if isinstance(source, list) else str(source)
 
 
 def _safe_notebook(cells: list[dict[str, Any]], result: SubmissionResult, lang: str):
@@ -106,10 +102,10 @@ def _safe_notebook(cells: list[dict[str, Any]], result: SubmissionResult, lang: 
                                 "title": f"{words(lang)['title']}: {result.assignment} / {result.student_id}"})
     count = 0
     for index, cell in enumerate(cells):
-        kind, source = cell.get("cell_type"), _source(cell)
+        kind, source = cell.get("cell_type"), cell_source(cell)
         if kind == "code":
-            ran = index in outputs
-            count += ran
+            ran = index in outputs and bool(source.strip())
+            count += bool(source.strip())  # the number Jupyter shows after Run All, counted here, not sent
             new = new_code_cell(source, execution_count=count if ran else None,
                                 outputs=[nbformat.from_dict(o) for o in _safe_outputs(outputs.get(index, []), count)])
             if index in errors:
@@ -148,6 +144,7 @@ def sanitize_markdown(source: str) -> str:
 def _safe_outputs(outputs: list[Any], count: int) -> list[dict[str, Any]]:
     """Only stream, error and text/plain / image/png results; every field re-typed."""
     safe: list[dict[str, Any]] = []
+    images = 0
     for output in outputs if isinstance(outputs, list) else []:
         if not isinstance(output, dict):
             continue
@@ -165,8 +162,10 @@ def _safe_outputs(outputs: list[Any], count: int) -> list[dict[str, Any]]:
             if "text/plain" in data:
                 kept["text/plain"] = _text(data["text/plain"])
             png = data.get("image/png")
-            if isinstance(png, str) and _BASE64.fullmatch(png):
+            if (isinstance(png, str) and len(png) <= IMAGE_CAP and images < IMAGES_PER_CELL
+                    and png.lstrip().startswith(PNG_BASE64) and _BASE64.fullmatch(png)):
                 kept["image/png"] = png
+                images += 1
             if kept:
                 item = {"output_type": kind, "data": kept, "metadata": {}}
                 if kind == "execute_result":

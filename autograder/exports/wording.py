@@ -61,7 +61,7 @@ def message_of(item: CheckResult | dict[str, Any], lang: str) -> str:
 def location(item: dict[str, Any], lang: str) -> str:
     """Where a cell error or hint is: ``Cell 3``, ``Cell 3, line 2``, ``line 2``, ``on import``, or ''."""
     w = words(lang)
-    cell, line = item.get("index", item.get("cell")), item.get("line") or item.get("lineno")
+    cell, line = item.get("cell", item.get("index")), item.get("line") or item.get("lineno")
     parts = ([f"{w['cell']} {cell}"] if cell is not None else []) + ([f"{w['line']} {line}"] if line else [])
     if not parts and "ename" in item:
         return w["import"]

@@ -173,11 +173,14 @@ def _data_access(rubric: Rubric, options: GradeOptions) -> tuple[dict[str, str],
 
 
 def _cell_errors(report: dict[str, Any], submission: Submission) -> list[dict[str, Any]]:
-    """The report's cell errors, each re-typed: the worker ran student code, so any field may be forged."""
+    """The report's cell errors, each re-typed (the worker ran student code, so any field may be forged),
+    with the cell number Jupyter shows (``cell``), counted here from the notebook itself."""
     errors = report.get("cell_errors")
     errors = (errors if isinstance(errors, list) else []) + [report.get("import_error")]
+    numbers = {c["index"]: c["number"] for c in submission.cells}
     return [{"index": _number(e.get("index")), "ename": _text(e.get("ename"), 200), "evalue": _text(e.get("evalue"), 4096),
-             "lineno": _number(e.get("lineno"))} for e in errors if isinstance(e, dict)][:1000]
+             "lineno": _number(e.get("lineno")), "cell": numbers.get(_number(e.get("index")))}
+            for e in errors if isinstance(e, dict)][:1000]
 
 
 def _number(value: Any) -> int | None:
@@ -195,6 +198,7 @@ def _hints(submission: Submission, cell_errors: list[dict[str, Any]]) -> list[di
     except ImportError:  # the hints module arrives with the Keras assignments
         return []
     sources = {c["index"]: c["source"] for c in submission.cells}
+    numbers = {c["index"]: c["number"] for c in submission.cells}
     if submission.kind == "module":
         sources = {None: submission.path.read_text(encoding="utf-8")}
     found = []
@@ -204,9 +208,9 @@ def _hints(submission: Submission, cell_errors: list[dict[str, Any]]) -> list[di
         line = lines[lineno - 1] if lineno and 0 < lineno <= len(lines) else ""
         text = hints.hint_for_error(error["ename"], error["evalue"], line)
         if text:
-            found.append({"cell": error.get("index"), "line": lineno, "hint": text})
+            found.append({"cell": numbers.get(error.get("index")), "line": lineno, "hint": text})
     for index, source in sources.items():
         for lineno, text in hints.hints_for_source(source):
-            if not any(h["cell"] == index and h["line"] == lineno for h in found):
-                found.append({"cell": index, "line": lineno, "hint": text})
+            if not any(h["cell"] == numbers.get(index) and h["line"] == lineno for h in found):
+                found.append({"cell": numbers.get(index), "line": lineno, "hint": text})
     return found

@@ -24,7 +24,7 @@ class Submission:
     root: Path  # the folder copied into the worker (the file's folder for a bare file)
     kind: str  # "notebook" or "module"
     content_hash: str
-    cells: list[dict] = field(default_factory=list)  # notebooks: [{"index", "source"}] of code cells
+    cells: list[dict] = field(default_factory=list)  # notebooks: [{"index", "number", "source"}] of code cells
     files: list[str] = field(default_factory=list)  # names in the submission folder (folders only)
 
 
@@ -110,23 +110,69 @@ def _code_file_in(folder: Path) -> Path:
 
 
 def read_notebook_cells(path: Path, data: bytes | None = None) -> list[dict]:
-    """The code cells of a v4 notebook, read as JSON (no validation cost) once its size and depth are bounded."""
-    nb = parse_json_bounded(data if data is not None else path.read_bytes(), source=path, max_bytes=FILE_BYTES_CAP,
-                            what="not a valid notebook", error=SubmissionError)
-    if not isinstance(nb, dict) or not isinstance(nb.get("cells"), list):
-        raise SubmissionError(f"{path}: not a valid notebook (no list of cells)")
-    if nb.get("nbformat") != 4:
-        raise SubmissionError(f"{path}: notebook format {nb.get('nbformat')} is not supported (save it as nbformat 4)")
-    cells = []
+    """The code cells ``[{"index", "number", "source"}]`` of a notebook (nbformat 4, or 3 converted).
+
+    ``index`` is the cell's position among all cells; ``number`` is what Jupyter shows
+    after Run All (``In [n]``: non-blank code cells counted from 1), 0 for a blank cell.
+    """
+    nb = read_notebook(path, data)
+    cells, number = [], 0
     for index, cell in enumerate(nb["cells"]):
         if not isinstance(cell, dict):
             raise SubmissionError(f"{path}: cell {index} is not an object")
         if cell.get("cell_type") == "code":
-            source = cell.get("source", "")
-            if isinstance(source, list):
-                source = "".join(str(s) for s in source)
-            cells.append({"index": index, "source": str(source)})
+            source = cell_source(cell)
+            number += bool(source.strip())
+            cells.append({"index": index, "number": number if source.strip() else 0, "source": source})
     return cells
+
+
+def read_notebook(path: Path, data: bytes | None = None) -> dict:
+    """A notebook as a v4-shaped dict, read as JSON once its size and depth are bounded (no validation
+    cost); nbformat 3 is converted."""
+    nb = parse_json_bounded(data if data is not None else path.read_bytes(), source=path, max_bytes=FILE_BYTES_CAP,
+                            what="not a valid notebook", error=SubmissionError)
+    if not isinstance(nb, dict):
+        raise SubmissionError(f"{path}: not a valid notebook (not a JSON object)")
+    if nb.get("nbformat") == 3:
+        nb = _upgrade_v3(path, nb)
+    elif nb.get("nbformat") != 4:
+        raise SubmissionError(f"{path}: notebook format {nb.get('nbformat')} is not supported "
+                              "(open it in Jupyter and save it: that writes nbformat 4)")
+    if not isinstance(nb.get("cells"), list):
+        raise SubmissionError(f"{path}: not a valid notebook (no list of cells)")
+    return nb
+
+
+def cell_source(cell: dict) -> str:
+    source = cell.get("source", "")
+    return "".join(str(s) for s in source) if isinstance(source, list) else str(source)
+
+
+def _upgrade_v3(path: Path, nb: dict) -> dict:
+    """nbformat 3 (worksheets, ``input``, heading cells) as v4 cells, with nbformat's own cell converter.
+
+    Only the cells are converted, one by one, so nbformat's validator never runs; outputs
+    are dropped first (the grading run makes its own).
+    """
+    import nbformat
+    from nbformat.v4.convert import upgrade_cell
+
+    worksheets = nb.get("worksheets")
+    if not isinstance(worksheets, list) or not all(isinstance(w, dict) and isinstance(w.get("cells"), list)
+                                                   for w in worksheets):
+        raise SubmissionError(f"{path}: not a valid nbformat 3 notebook (no worksheets with cells)")
+    cells = []
+    for n, cell in enumerate(c for w in worksheets for c in w["cells"]):
+        if not isinstance(cell, dict) or not isinstance(cell.get("cell_type"), str):
+            raise SubmissionError(f"{path}: cell {n} is not an object with a cell_type")
+        text = cell.get("input" if cell["cell_type"] == "code" else "source", "")
+        if not isinstance(text, (str, list)):
+            raise SubmissionError(f"{path}: cell {n} has no text source")
+        plain = {k: v for k, v in cell.items() if k in ("cell_type", "input", "source", "level")}
+        upgraded = upgrade_cell(nbformat.from_dict({**plain, "outputs": [], "metadata": {}}))
+        cells.append({"cell_type": upgraded.cell_type, "source": cell_source(upgraded)})
+    return {"nbformat": 4, "nbformat_minor": 0, "metadata": {"orig_nbformat": 3}, "cells": cells}
 
 
 def content_hash(path: Path) -> str:
