@@ -115,7 +115,7 @@ def test_keras_3_code_gets_no_hints():
 
 def test_a_cell_the_tokenizer_cannot_read_is_still_searched():
     source = '!pip install keras\ns = """unclosed\nfrom keras.layers.core import Dense\n'
-    assert [line for line, _ in hints_for_source(source)] == [3]
+    assert [line for line, _ in hints_for_source(source)] == [1, 3]  # the shell escape, then the Keras 2 import
 
 
 def test_hints_carry_both_languages_for_feedback():
@@ -148,3 +148,40 @@ def test_crafted_lines_are_scanned_in_bounded_time(source: str) -> None:
 def test_long_lines_are_skipped_and_hints_still_found_around_them() -> None:
     source = "x = [" + "1, " * 2000 + "]\nmodel.add(Dense(32, input_dim=2))\n"
     assert [lineno for lineno, _ in hints.explain_source(source)] == [2]
+
+
+COLAB_CELLS = '''!pip install -q tensorflow
+from google.colab import drive
+drive.mount('/content/drive')
+files = !ls /content
+%pip install scikit-learn
+model = keras.Sequential()  # not a shell line
+'''
+
+
+def test_shell_escapes_and_installers_get_the_not_run_hint_on_their_line():
+    lines = [lineno for lineno, hint in explain_source(COLAB_CELLS) if "not run during grading" in hint.message]
+    assert lines == [1, 4, 5]
+    hint = dict(explain_source(COLAB_CELLS))[1]
+    assert "채점 중에 실행되지 않습니다" in hint.message_ko
+
+
+def test_a_bash_cell_gets_one_hint_not_one_per_line():
+    assert [(n, "not run during grading" in h.message) for n, h in explain_source("%%bash\npip install x\nls -l\n")] \
+        == [(1, True)]
+
+
+@pytest.mark.parametrize("evalue", ["No module named 'google.colab'", "No module named 'google'"])
+def test_google_colab_imports_say_drive_is_not_mounted(evalue):
+    hint = explain_error("ModuleNotFoundError", evalue, "from google.colab import drive")
+    assert "Google Drive is not mounted when grading" in hint.message
+    assert "Google Drive가 연결되지 않으니" in hint.message_ko
+
+
+def test_a_comparison_or_a_percent_is_not_a_shell_line():
+    assert explain_source("x = a != b\ny = 10 % 3\nprint('!pip')\n") == []
+
+
+def test_a_crafted_assignment_line_is_no_slower_to_scan():
+    """The shell-line pattern has no two parts that match the same characters: linear in the line."""
+    assert explain_source("a" + " ," * 999 + "\n" + ("x" + " " * 1990 + "=\n") * 100) == []

@@ -75,6 +75,8 @@ def explain_error(ename: str, evalue: str, source_line: str = "") -> Hint | None
     evalue, line = str(evalue or ""), str(source_line or "")
     if ename in ("ModuleNotFoundError", "ImportError"):
         match = _NO_MODULE.search(evalue)
+        if match and (match.group(1).startswith("google.colab") or "google.colab" in line):
+            return _COLAB
         if match:
             return _moved_module_hint(match.group(1), line)
         match = _CANNOT_IMPORT.search(evalue)
@@ -139,6 +141,21 @@ _PREDICT_CLASSES = Hint(
     "Keras 3 모델에는 `predict_classes`가 없습니다. `np.argmax(model.predict(x), axis=1)`을 쓰세요.",
     "Keras 3 models have no `predict_classes`: write `np.argmax(model.predict(x), axis=1)`.",
 )
+_COLAB = Hint(
+    "`google.colab`은 Colab에만 있습니다. 채점할 때는 Google Drive가 연결되지 않으니 "
+    "과제 안내대로 데이터를 읽으세요(예: `keras.datasets`). 이 셀이 실패해도 다른 셀은 실행됩니다.",
+    "`google.colab` exists only in Colab: Google Drive is not mounted when grading, so read the data as the "
+    "assignment says (e.g. `keras.datasets`). The other cells still run when this one fails.",
+)
+_SHELL = Hint(
+    "셸 명령과 설치 명령(`!...`, `%pip`, `%conda`, `%%bash`)은 채점 중에 실행되지 않습니다. 필요한 패키지는 "
+    "채점 환경에 이미 있으니, 코드가 설치나 셸 명령 없이 돌아가게 하세요.",
+    "Shell commands and installers (`!...`, `%pip`, `%conda`, `%%bash`) are not run during grading. The packages "
+    "the course uses are already installed there: make the code work without installing or shelling out.",
+)
+_SHELL_LINE = re.compile(  # linear: no two parts can match the same characters
+    r"^\s*(?:!|%(?:pip|conda|mamba|micromamba|system|sx)\b|[\w.]+(?:\s*,\s*[\w.]+)*\s*=\s*(?:!|%(?:sx|system)\b))")
+_SHELL_CELL = re.compile(r"^\s*%%(?:bash|sh|script|system|perl|ruby)\b")
 _INPUT_ARGUMENT = (
     "`{call}(..., {arg}=...)`는 Keras 2 방식입니다(Keras 3에서는 경고가 납니다). 첫 층으로 `keras.Input(shape={shape})`를 "
     "넣으세요: `keras.Sequential([keras.Input(shape={shape}), ...])`.",
@@ -167,18 +184,23 @@ def _rewrite_import(line: str, old: str, target: str) -> str | None:
 
 
 def explain_source(source: str) -> list[tuple[int, Hint]]:
-    """Keras 2 idioms in ``source`` (a cell or a module): ``[(line number, Hint)]``, in line order.
+    """Keras 2 idioms and shell escapes in ``source`` (a cell or a module): ``[(line number, Hint)]``, in line order.
 
     Linear in the source's size, which is bounded: the first :data:`MAX_SOURCE`
     characters, lines of at most :data:`MAX_LINE` characters.
     """
-    found: list[tuple[int, Hint]] = []
     lines = [line if len(line) <= MAX_LINE else "" for line in source[:MAX_SOURCE].splitlines()]
+    if lines and _SHELL_CELL.match(lines[0]):
+        return [(1, _SHELL)]
+    found: list[tuple[int, Hint]] = [(i, _SHELL) for i, line in enumerate(lines, 1) if _SHELL_LINE.match(line)]
+    shell_lines = {i for i, _ in found}
     for lineno, code in _code_lines("\n".join(lines)):
+        if lineno in shell_lines:
+            continue
         hint = _line_hint(code)
         if hint:
             found.append((lineno, hint))
-    return found
+    return sorted(found, key=lambda item: item[0])
 
 
 def hints_for_source(source: str) -> list[tuple[int, str]]:
