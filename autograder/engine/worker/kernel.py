@@ -24,8 +24,7 @@ from IPython.core.displaypub import DisplayPublisher
 from IPython.core.interactiveshell import InteractiveShell
 from IPython.utils.text import SList
 
-from autograder.engine.worker.runner import OUTPUT_CAP
-
+OUTPUT_CAP = 64 * 1024  # characters of text output kept per cell, as for a module
 IMAGE_CAP = 2 * 1024 * 1024  # base64 characters of one image kept
 IMAGES_PER_CELL = 20
 KEPT_MIMES = ("text/plain", "image/png")
