@@ -121,3 +121,83 @@ def test_the_worker_runs_a_notebook_as_jupyter_does(name, tmp_path):
             assert error_of(mine["outputs"]) == error_of(cell.outputs), where
             assert shown(mine["outputs"]) == shown(cell.outputs), where
     assert [e["cell"] for e in errors] == [c.execution_count for c in theirs if error_of(c.outputs)]
+
+
+# -- what the differential test cannot compare: a kernel would do something else here ------------------------
+
+
+def notebook(tmp_path: Path, *sources: str) -> Path:
+    from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
+
+    path = tmp_path / "student.ipynb"
+    nbformat.write(new_notebook(cells=[new_markdown_cell("# 과제")] + [new_code_cell(s) for s in sources]), path)
+    return path
+
+
+def outputs_of(tmp_path: Path, *sources: str) -> list[list[dict[str, Any]]]:
+    outputs, _ = run_in_worker(notebook(tmp_path, *sources))
+    return [cell["outputs"] for cell in outputs]
+
+
+def test_every_matplotlib_frontend_draws_inline(tmp_path):
+    """``notebook`` and ``widget`` need a browser (and ipympl); when grading they draw PNGs like ``inline``."""
+    cells = outputs_of(tmp_path, "%matplotlib widget\nimport matplotlib.pyplot as plt\nplt.plot([1, 2]);",
+                       "%matplotlib notebook\nplt.figure()\nplt.plot([2, 1])\nplt.show()\nprint('shown')",
+                       "%matplotlib qt\nplt.plot([0, 0]);")
+    assert [[("image/png" in o.get("data", {}), error_of([o])) for o in c if o["output_type"] != "stream"]
+            for c in cells] == [[(True, None)]] * 3
+    assert cells[1][-1] == {"output_type": "stream", "name": "stdout", "text": "shown\n"}
+
+
+def test_tensorboard_prints_a_note_instead_of_starting_a_server(tmp_path):
+    pytest.importorskip("tensorboard")
+    cells = outputs_of(tmp_path, "%load_ext tensorboard", "%tensorboard --logdir logs/fit")
+    assert cells == [[], [{"output_type": "stream", "name": "stdout", "text":
+                           "[채점 중에는 TensorBoard 서버를 띄우지 않습니다. 로그는 그대로 기록됩니다 / TensorBoard is not "
+                           "started during grading; the logs are still written: %tensorboard --logdir logs/fit]\n"}]]
+
+
+def test_shell_output_captured_into_a_name_is_empty_and_said(tmp_path):
+    cells = outputs_of(tmp_path, "listing = !!ls -l\nprint(len(listing))", "%sx echo x")
+    assert cells[0] == [{"output_type": "stream", "name": "stdout", "text":
+                         f"[채점 중에는 셸 명령을 실행하지 않습니다 / {NOTE}: ls -l]\n0\n"}]
+    assert NOTE in cells[1][0]["text"]
+
+
+def test_input_fails_at_once_in_both_languages(tmp_path):
+    _, errors = run_in_worker(notebook(tmp_path, "import getpass\ngetpass.getpass('pw')", "x = input()"))
+    assert [(e["cell"], e["ename"]) for e in errors] == [(1, "EOFError"), (2, "EOFError")]
+    assert errors[1]["evalue"].startswith("채점 중에는 input()으로 입력을 받을 수 없습니다 / input() cannot read anything")
+    assert "autograder" not in errors[1]["traceback"]  # the student's frames only
+
+
+def test_timeit_is_bounded(tmp_path):
+    cells = outputs_of(tmp_path, "%timeit -n 3 sum(range(10))", "%timeit -r 1000 -n 100000000 pass")
+    assert "of 3 runs, 3 loops each" in cells[0][0]["text"]
+    assert "of 7 runs, 10,000 loops each" in cells[1][0]["text"]
+
+
+def test_tracebacks_name_the_cell_as_jupyter_numbers_it(tmp_path):
+    from autograder.engine.client import SubmissionProxy
+    from autograder.engine.errors import StudentError
+
+    path = notebook(tmp_path, "import numpy as np", "", "def relu(z):\n    return np.maximum(0, z) + missing")
+    session = WorkerSession(load_submission(path), limits=Limits(call_timeout=30, timeout=60))
+    try:
+        with pytest.raises(StudentError) as caught:
+            SubmissionProxy(session).function("relu")(1.0)
+    finally:
+        session.close()
+    assert 'Cell In[2], line 2, in relu\n' in caught.value.traceback  # the blank cell has no number
+    assert "ipython-input" not in caught.value.traceback
+
+
+def test_a_cell_keeps_a_bounded_number_of_figures(tmp_path):
+    from autograder.engine.worker.kernel import IMAGES_PER_CELL
+
+    cells = outputs_of(tmp_path, "import matplotlib.pyplot as plt\n"
+                                 f"for i in range({IMAGES_PER_CELL + 5}):\n    plt.figure(figsize=(1, 1))\n"
+                                 "    plt.plot([i])\n    plt.show()")
+    images = [o for o in cells[0] if "image/png" in o.get("data", {})]
+    assert len(images) == IMAGES_PER_CELL
+    assert cells[0][-1]["data"] == {"text/plain": "[image not kept: too large or too many]"}
