@@ -178,3 +178,20 @@ def test_the_input_keeping_inspector_sees_mutation_inside_the_worker(tiny_course
         session.close()
     assert mutated["kept"] == [False] and kept["kept"] == [True]
     assert np.array_equal(mutated["result"], [0.0, 2.0])
+
+
+def test_a_notebook_that_runs_out_of_time_names_the_cell_and_line_once(tiny_course, tmp_path, good_source):
+    import nbformat
+    from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
+
+    path = tmp_path / "tae.ipynb"
+    nbformat.write(new_notebook(cells=[new_code_cell(good_source), new_markdown_cell("# 학습"),
+                                       new_code_cell("import time\nfor epoch in range(10**6):\n    time.sleep(0.05)"),
+                                       new_code_cell("print('never runs')")]), path)
+    result = grade_submission(path, Assignment("tiny", tiny_course), GradeOptions(timeout=10))
+    assert result.status == "timeout"
+    assert [(e["cell"], e["ename"], e["lineno"]) for e in result.cell_errors] == [(2, "TimeoutError", 3)]
+    assert result.cell_errors[0]["evalue"] == "the notebook ran out of time in this cell, line 3; later cells did not run"
+    assert {(c.status, c.message, c.message_ko) for c in result.checks} == {
+        ("timeout", "not run: the notebook timed out in cell 2", "실행하지 않음: 노트북이 셀 2에서 시간 제한을 넘었습니다")}
+    assert [o["cell"] for o in result.cell_outputs] == [1, 2]  # cell 3 never ran

@@ -94,6 +94,7 @@ class WorkerSession:
             "seed": self.seed,
             "requires": self.requires,
             "threads": self.threads,
+            "time_budget": self.remaining(),  # a notebook interrupts its running cell just before, to name it
         }
         job_file = scratch / "job.json"
         job_file.write_text(json.dumps(job), encoding="utf-8")

@@ -22,7 +22,7 @@ from autograder.grading.checks import CallTimeout, WorkerCrashed
 from autograder.engine.client import WorkerSession
 from autograder.grading.course import Assignment
 from autograder.errors import GradingError, RubricError
-from autograder.grading.plugin import GradingPlugin
+from autograder.grading.plugin import GradingPlugin, timed_out_in
 from autograder.grading.results import CheckResult, SubmissionResult
 from autograder.grading.rubric import Rubric
 from autograder.grading.submissions import Submission, content_hash, load_submission
@@ -141,6 +141,8 @@ def _no_plugin_autoload():
 def _status(session: WorkerSession) -> str:
     failure = session.failure
     if isinstance(failure, CallTimeout) or session.expired:
+        return "timeout"
+    if session.report is not None and timed_out_in(session.report, session.submission.cells) is not None:
         return "timeout"
     if isinstance(failure, WorkerCrashed):
         return f"error: {failure.reason} while running the submission's code"

@@ -20,6 +20,31 @@ from autograder.grading.results import CheckResult
 from autograder.grading.rubric import Rubric
 
 MESSAGE_CAP = 1500
+LINE_MAX = 1_000_000
+
+
+class NotebookTimedOut(Exception):
+    """The notebook's time ran out in a cell, so the checks had nothing to call."""
+
+    def __init__(self, cell: int) -> None:
+        self.message = f"not run: the notebook timed out in cell {cell}"
+        self.message_ko = f"실행하지 않음: 노트북이 셀 {cell}에서 시간 제한을 넘었습니다"
+        super().__init__(self.message)
+
+
+def timed_out_in(report: dict[str, Any], cells: list[dict]) -> tuple[int, int | None] | None:
+    """(cell number, line) where the worker says the notebook ran out of time, or None.
+
+    The number is looked up here from the cell's position, never taken from the worker.
+    """
+    stopped = report.get("timed_out")
+    if not isinstance(stopped, dict):
+        return None
+    number = next((c["number"] for c in cells if c["index"] == stopped.get("index") and c["number"]), None)
+    if number is None:
+        return None
+    line = stopped.get("lineno")
+    return number, line if isinstance(line, int) and 0 < line <= LINE_MAX else None
 
 
 @dataclass
@@ -86,6 +111,19 @@ class GradingPlugin:
     def credit(self) -> Credit:
         return Credit(self.metrics)
 
+    @pytest.hookimpl(tryfirst=True)
+    def pytest_runtest_call(self, item: pytest.Item) -> None:
+        """A check that needs the submission does not run when its notebook ran out of time."""
+        if "submission" not in getattr(item, "fixturenames", ()):
+            return
+        try:
+            report = self.session.load()  # what the check's first call would wait for anyway
+        except (CallTimeout, WorkerCrashed):
+            return  # the check meets the same failure on its own and reports it
+        stopped = timed_out_in(report, self.session.submission.cells)
+        if stopped is not None:
+            raise NotebookTimedOut(stopped[0])
+
     @pytest.hookimpl(wrapper=True)
     def pytest_runtest_makereport(self, item: pytest.Item, call: pytest.CallInfo) -> Any:
         report = yield
@@ -130,7 +168,7 @@ def classify(call: pytest.CallInfo, credit: Credit | None) -> Outcome:
         return Outcome("failed", message=_cap(exc.message), message_ko=_cap(exc.message_ko))
     if isinstance(exc, CheckFailed):
         return _from_failure("failed", 0.0, exc)
-    if isinstance(exc, CallTimeout):
+    if isinstance(exc, (CallTimeout, NotebookTimedOut)):
         return Outcome("timeout", message=exc.message, message_ko=exc.message_ko)
     if isinstance(exc, StudentError):
         detail = _last_lines(exc.traceback)

@@ -59,7 +59,9 @@ def main() -> None:
     request, _ = protocol.read_frame(args.rpc_in)  # {"op": "run"}
     report: dict = {"cell_errors": [], "cell_outputs": []}
     if job["mode"] == "notebook":
-        server.namespace, report = run_notebook(job["cells"])
+        budget = job.get("time_budget")  # the grader's seconds left when it started this worker
+        budget = (started, float(budget)) if isinstance(budget, (int, float)) else None
+        server.namespace, report = run_notebook(job["cells"], time_budget=budget)
     elif job["mode"] == "module":
         with open(job["path"], encoding="utf-8") as f:
             source = f.read()

@@ -96,30 +96,60 @@ class _Capture:
         sys.stdout, sys.stderr = self.saved
 
 
-def run_notebook(cells: list[dict[str, Any]]) -> tuple[dict[str, Any], dict[str, Any]]:
+def run_notebook(cells: list[dict[str, Any]], *, time_budget: tuple[float, float] | None = None
+                 ) -> tuple[dict[str, Any], dict[str, Any]]:
     """Run code cells ``[{"index": i, "number": n, "source": s}]`` as Jupyter's Run All would.
 
     Each non-blank cell runs as ``In [n]`` (blank cells are skipped, as Jupyter does not
-    send them to the kernel); returns (namespace, report).
+    send them to the kernel). With ``time_budget`` (monotonic start, seconds) the cell still
+    running when it is nearly spent is interrupted and no later cell runs: the report's ``timed_out``
+    names it. Returns (namespace, report).
     """
+    from autograder.engine.worker.alarm import CellAlarm
     from autograder.engine.worker.kernel import start_shell
 
     shell = start_shell()
-    errors, outputs = [], []
+    alarm = CellAlarm(*time_budget) if time_budget is not None else None
+    errors, outputs, report = [], [], {}
     number = 0
     for cell in cells:
         if not cell["source"].strip():
             continue
         number = cell.get("number") or number + 1
-        result, cell_outputs = shell.run_cell_as(number, cell["source"])
-        exc = result.error_before_exec or result.error_in_exec
-        if exc is not None:
+        interrupted: BaseException | None = None
+        try:
+            if alarm is not None:
+                alarm.in_cell = True
+            result, cell_outputs = shell.run_cell_as(number, cell["source"])
+            exc = result.error_before_exec or result.error_in_exec
+        except KeyboardInterrupt as e:  # the alarm went off outside the student's code
+            exc, cell_outputs, interrupted = e, shell.outputs.finish(), e
+        finally:
+            if alarm is not None:
+                alarm.in_cell = False
+        if alarm is not None and alarm.fired:  # this cell was running when the time ran out
+            exc = record = _timeout_record(cell["index"], interrupted or exc, number)
+            report["timed_out"] = {k: record.get(k) for k in ("index", "cell", "lineno")}
+        elif exc is not None:
             record = _error_record(cell["index"], exc, number)
+        if exc is not None:
             errors.append(record)
             cell_outputs.append({"output_type": "error", "ename": record["ename"], "evalue": record["evalue"],
                                  "traceback": [record["traceback"]]})
         outputs.append({"index": cell["index"], "cell": number, "outputs": cell_outputs})
-    return shell.user_ns, {"cell_errors": errors, "cell_outputs": outputs}
+        if "timed_out" in report:
+            break
+    if alarm is not None:
+        alarm.stop()
+    return shell.user_ns, {"cell_errors": errors, "cell_outputs": outputs, **report}
+
+
+def _timeout_record(index: int, exc: BaseException | None, number: int) -> dict[str, Any]:
+    record = _error_record(index, exc if exc is not None else KeyboardInterrupt(), number)
+    where = f", line {record['lineno']}" if record.get("lineno") else ""
+    record.update(ename="TimeoutError", evalue=f"the notebook ran out of time in this cell{where}; later cells did not run")
+    record["traceback"] = record["traceback"].replace("KeyboardInterrupt", "TimeoutError: " + record["evalue"], 1)
+    return record
 
 
 def run_module(path: str, source: str) -> tuple[dict[str, Any], dict[str, Any]]:
