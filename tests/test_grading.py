@@ -195,3 +195,26 @@ def test_a_notebook_that_runs_out_of_time_names_the_cell_and_line_once(tiny_cour
     assert {(c.status, c.message, c.message_ko) for c in result.checks} == {
         ("timeout", "not run: the notebook timed out in cell 2", "실행하지 않음: 노트북이 셀 2에서 시간 제한을 넘었습니다")}
     assert [o["cell"] for o in result.cell_outputs] == [1, 2]  # cell 3 never ran
+
+
+def test_cells_are_named_by_the_number_jupyter_shows_everywhere(tiny_course, tmp_path, good_source):
+    """Markdown and blank cells do not count: the failing cell is In [2] in Jupyter, so it is cell 2 here too."""
+    import nbformat
+    from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
+
+    from autograder.batch.run import notes_of
+    from autograder.exports.display import submission_report
+    from autograder.exports.feedback import markdown_feedback, write_feedback
+
+    cells = [new_markdown_cell("# 과제"), new_code_cell(good_source), new_markdown_cell("## 2"), new_code_cell("  "),
+             new_markdown_cell("## 3"), new_code_cell("def helper(x):\n    return x\n\nhelper(1) + undefined")]
+    path = tmp_path / "uma.ipynb"
+    nbformat.write(new_notebook(cells=cells), path)
+    result = grade(tiny_course, path)
+    assert [(e["index"], e["cell"], e["lineno"]) for e in result.cell_errors] == [(5, 2, 4)]
+    assert "cell 2: NameError: name 'undefined' is not defined" in submission_report(result, "en")
+    assert "셀 2, 줄 4" in markdown_feedback(result, "ko")
+    assert "cell 2: NameError" in notes_of(result)
+    (tmp_path / "fb").mkdir()
+    page = write_feedback(result, tmp_path / "fb", lang="en")[1].read_text(encoding="utf-8")
+    assert page.count("In\xa0[2]:") + page.count("In [2]:") >= 1 and "In\xa0[3]" not in page and "In [3]" not in page
