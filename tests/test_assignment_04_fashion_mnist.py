@@ -227,3 +227,42 @@ def test_the_partial_credit_formula():
     spec.loader.exec_module(checks)
     credit = [checks.accuracy_credit(a, 0.85, 0.75) for a in (0.9, 0.85, 0.8, 0.75, 0.7, float("nan"))]
     assert credit == pytest.approx([1, 1, 0.5, 0, 0, 0])
+
+
+LECTURE_CELLS = [  # the lecture's Fashion-MNIST code as students paste it into Jupyter or Colab
+    "%matplotlib inline\n%load_ext tensorboard\nimport os, time\nimport numpy as np\nimport pandas as pd\n"
+    "import matplotlib.pyplot as plt\nimport sklearn\nimport tensorflow as tf\nfrom tensorflow import keras",
+    "fashion_mnist = keras.datasets.fashion_mnist\n(X_train_full, y_train_full), (X_test, y_test) = fashion_mnist.load_data()\n"
+    "X_valid, X_train = X_train_full[:5000] / 255.0, X_train_full[5000:] / 255.0\n"
+    "y_valid, y_train = y_train_full[:5000], y_train_full[5000:]\nX_train.shape",
+    "model = keras.models.Sequential()\nmodel.add(keras.layers.Flatten(input_shape=[28, 28]))\n"
+    "model.add(keras.layers.Dense(300, activation='relu'))\nmodel.add(keras.layers.Dense(100, activation='relu'))\n"
+    "model.add(keras.layers.Dense(10, activation='softmax'))\nmodel.summary()",
+    "model.compile(loss='sparse_categorical_crossentropy', optimizer='sgd', metrics=['accuracy'])",
+    "root_logdir = os.path.join(os.curdir, 'my_logs')\nrun_logdir = os.path.join(root_logdir, time.strftime('run_%Y_%m_%d-%H_%M_%S'))\n"
+    "tensorboard_cb = keras.callbacks.TensorBoard(run_logdir)\n"
+    "history = model.fit(X_train, y_train, epochs=5, validation_data=(X_valid, y_valid), callbacks=[tensorboard_cb], verbose=2)",
+    "print(sorted(os.listdir(run_logdir)))",
+    "pd.DataFrame(history.history).plot(figsize=(8, 5))\nplt.grid(True)\nplt.gca().set_ylim(0, 1)\nplt.show()",
+    "%tensorboard --logdir=./my_logs --port=6006",
+    "model.evaluate(X_test / 255.0, y_test)",
+]
+
+
+@pytest.mark.slow
+def test_the_lecture_s_code_with_its_tensorboard_callback_scores_full_marks(tmp_path):
+    """The course environment has TensorBoard, scikit-learn, pandas and matplotlib (the keras extra)."""
+    import nbformat
+    from nbformat.v4 import new_code_cell, new_notebook
+
+    pytest.importorskip("tensorboard")
+    pytest.importorskip("sklearn")
+    path = tmp_path / "lecture.ipynb"
+    nbformat.write(new_notebook(cells=[new_code_cell(s) for s in LECTURE_CELLS]), path)
+    result = grade_submission(path, ASSIGNMENT, GradeOptions(data_dir=DATA))
+    assert (result.status, result.cell_errors) == ("graded", [])
+    assert result.total == result.max == 10
+    outputs = {cell["cell"]: cell["outputs"] for cell in result.cell_outputs}
+    assert "['train', 'validation']" in outputs[6][0]["text"]  # the callback wrote its logs in the scratch folder
+    assert any("image/png" in o.get("data", {}) for o in outputs[7])
+    assert "TensorBoard is not started during grading" in outputs[8][0]["text"]
