@@ -17,7 +17,8 @@ import builtins
 import functools
 import re
 import sys
-from typing import Any
+import time
+from typing import Any, Callable
 
 from IPython.core.displayhook import DisplayHook
 from IPython.core.displaypub import DisplayPublisher
@@ -41,6 +42,8 @@ INPUT_MESSAGE = ("채점 중에는 input()으로 입력을 받을 수 없습니�
                  "input() cannot read anything during grading: no one is typing")
 TIMEIT_REPEATS, TIMEIT_MAX_REPEATS, TIMEIT_MAX_LOOPS = 3, 7, 10_000
 COMMAND_SHOWN = 200  # characters of a shell command repeated in its note
+RELAY_EVERY_S = 0.5  # at most two printed lines relayed per second
+RELAY_LINE_CAP = 4096
 
 
 class CellOutputs:
@@ -107,6 +110,8 @@ class CellStream:
     def write(self, s: Any) -> int:
         s = str(s)
         self.shell.outputs.stream(self.name, s)
+        if self.name == "stdout" and self.shell.relay is not None:
+            self.shell.relay.write(s)
         return len(s)
 
     def writelines(self, lines: Any) -> None:
@@ -124,6 +129,20 @@ class CellStream:
 
     def fileno(self) -> int:
         raise OSError("no file descriptor: output is captured per cell")
+
+
+class LineRelay:
+    """Hands the last complete line a cell printed to ``on_line``, at most every ``every`` seconds."""
+
+    def __init__(self, on_line: Callable[[str], None], every: float = RELAY_EVERY_S) -> None:
+        self.on_line, self.every, self.sent_at, self.pending = on_line, every, 0.0, ""
+
+    def write(self, s: str) -> None:
+        *done, self.pending = (self.pending[-RELAY_LINE_CAP:] + s).replace("\r", "\n").split("\n")
+        lines = [line.strip() for line in done if line.strip()]
+        if lines and time.monotonic() - self.sent_at >= self.every:
+            self.sent_at = time.monotonic()
+            self.on_line(lines[-1][:RELAY_LINE_CAP])
 
 
 class CellDisplayPublisher(DisplayPublisher):
@@ -155,6 +174,7 @@ class GradingShell(InteractiveShell):
 
     def __init__(self, **kwargs: Any) -> None:
         self.outputs = CellOutputs()
+        self.relay: LineRelay | None = None  # progress: the last line printed, for the grader to show
         super().__init__(**kwargs)
 
     # -- what the sandbox forbids ------------------------------------------------
@@ -199,9 +219,14 @@ class GradingShell(InteractiveShell):
     def _showtraceback(self, etype: Any, evalue: Any, stb: Any) -> None:
         """The runner records the error as the cell's error output; nothing is printed."""
 
-    def run_cell_as(self, number: int, source: str) -> tuple[Any, list[dict[str, Any]]]:
-        """Run ``source`` as cell ``In [number]``; return IPython's result and the cell's outputs."""
+    def run_cell_as(self, number: int, source: str, *, on_line: Callable[[str], None] | None = None
+                    ) -> tuple[Any, list[dict[str, Any]]]:
+        """Run ``source`` as cell ``In [number]``; return IPython's result and the cell's outputs.
+
+        ``on_line`` hears of the last line the cell printed, now and then (progress for the grader).
+        """
         self.outputs = CellOutputs()
+        self.relay = LineRelay(on_line) if on_line is not None else None
         self.execution_count = number
         saved = sys.stdout, sys.stderr
         sys.stdout, sys.stderr = CellStream(self, "stdout"), CellStream(self, "stderr")

@@ -13,7 +13,7 @@ import re
 import sys
 import traceback
 import types
-from typing import Any
+from typing import Any, Callable
 
 OUTPUT_CAP = 64 * 1024  # characters of output kept per cell
 REPORT_CAP = 256 * 1024  # characters of output kept over all cells: even JSON-escaped, well within the grader's cap
@@ -96,14 +96,18 @@ class _Capture:
         sys.stdout, sys.stderr = self.saved
 
 
-def run_notebook(cells: list[dict[str, Any]], *, time_budget: tuple[float, float] | None = None
-                 ) -> tuple[dict[str, Any], dict[str, Any]]:
+Progress = Callable[[int, int, str], None]  # (cell In [k], of n cells, the last line printed or "")
+
+
+def run_notebook(cells: list[dict[str, Any]], progress: Progress | None = None, *,
+                 time_budget: tuple[float, float] | None = None) -> tuple[dict[str, Any], dict[str, Any]]:
     """Run code cells ``[{"index": i, "number": n, "source": s}]`` as Jupyter's Run All would.
 
     Each non-blank cell runs as ``In [n]`` (blank cells are skipped, as Jupyter does not
     send them to the kernel). With ``time_budget`` (monotonic start, seconds) the cell still
     running when it is nearly spent is interrupted and no later cell runs: the report's ``timed_out``
-    names it. Returns (namespace, report).
+    names it. ``progress`` hears of each cell as it starts and of the last line it printed
+    (throttled). Returns (namespace, report).
     """
     from autograder.engine.worker.alarm import CellAlarm
     from autograder.engine.worker.kernel import start_shell
@@ -111,16 +115,20 @@ def run_notebook(cells: list[dict[str, Any]], *, time_budget: tuple[float, float
     shell = start_shell()
     alarm = CellAlarm(*time_budget) if time_budget is not None else None
     errors, outputs, report = [], [], {}
-    number = 0
+    number, total = 0, sum(1 for c in cells if c["source"].strip())
     for cell in cells:
         if not cell["source"].strip():
             continue
         number = cell.get("number") or number + 1
+        on_line = None
+        if progress is not None:
+            progress(number, total, "")
+            on_line = lambda line, k=number: progress(k, total, line)  # noqa: E731
         interrupted: BaseException | None = None
         try:
             if alarm is not None:
                 alarm.in_cell = True
-            result, cell_outputs = shell.run_cell_as(number, cell["source"])
+            result, cell_outputs = shell.run_cell_as(number, cell["source"], on_line=on_line)
             exc = result.error_before_exec or result.error_in_exec
         except KeyboardInterrupt as e:  # the alarm went off outside the student's code
             exc, cell_outputs, interrupted = e, shell.outputs.finish(), e
