@@ -86,10 +86,9 @@ def test_a_failing_cell_does_not_stop_the_cells_after_it(tiny_course, tmp_path, 
 
 def test_a_notebook_that_never_finishes_is_a_timeout(tiny_course, tmp_path, good_source):
     path = write_notebook(tmp_path / "hank.ipynb", good_source, "while True:\n    pass")
-    result = grade(tiny_course, path, timeout=3)
+    result = grade(tiny_course, path, timeout=6)
     assert result.status == "timeout" and result.total == 0
-    assert {c.status for c in result.checks} == {"timeout"}
-    assert "did not finish within the submission's time budget (3 s)" in result.checks[0].message
+    assert {(c.status, c.message) for c in result.checks} == {("timeout", "not run: the notebook timed out in cell 2")}
 
 
 def test_a_function_that_never_returns_times_out_and_the_other_checks_still_run(tiny_course, tmp_path, good_source):

@@ -16,8 +16,8 @@ import threading
 import time
 from typing import Any
 
-MARGIN_S = 3.0  # left to the grader after the interrupt: the report must still reach it
-MARGIN_SHARE = 0.1  # of a long budget
+MARGIN_SHARE = 0.2  # of the budget left to the grader after the interrupt: the report must still reach it
+MARGIN_MIN_S, MARGIN_MAX_S = 1.0, 10.0
 RESEND_S = 0.25  # code that catches KeyboardInterrupt in a loop is interrupted again
 
 
@@ -25,7 +25,7 @@ class CellAlarm:
     """Interrupts the cell that is running when ``budget`` seconds from ``start`` (monotonic) are nearly spent."""
 
     def __init__(self, start: float, budget: float) -> None:
-        self.fires_at = start + budget - min(max(MARGIN_S, MARGIN_SHARE * budget), 10.0)
+        self.fires_at = start + budget - min(max(MARGIN_MIN_S, MARGIN_SHARE * budget), MARGIN_MAX_S)
         self.fired = self.stopped = False
         self.in_cell = False
         self._main = threading.main_thread().ident

@@ -28,6 +28,7 @@ from IPython.utils.text import SList
 OUTPUT_CAP = 64 * 1024  # characters of text output kept per cell, as for a module
 IMAGE_CAP = 2 * 1024 * 1024  # base64 characters of one image kept
 IMAGES_PER_CELL = 20
+IMAGE_CHARS_PER_NOTEBOOK = 16 * 1024 * 1024  # all figures of a notebook together
 KEPT_MIMES = ("text/plain", "image/png")
 INLINE_BACKEND = "module://matplotlib_inline.backend_inline"
 # Every GUI a student may ask for becomes inline: there is no screen in a sandbox.
@@ -47,11 +48,15 @@ RELAY_LINE_CAP = 4096
 
 
 class CellOutputs:
-    """One cell's outputs as nbformat v4 dicts, text capped, adjacent stream writes merged."""
+    """One cell's outputs as nbformat v4 dicts, text capped, adjacent stream writes merged.
 
-    def __init__(self) -> None:
+    ``image_room`` is what the whole notebook may still keep of figures (base64 characters).
+    """
+
+    def __init__(self, image_room: int = IMAGE_CHARS_PER_NOTEBOOK) -> None:
         self.items: list[dict[str, Any]] = []
         self.chars = self.dropped = self.images = 0
+        self.image_room = image_room
 
     def stream(self, name: str, text: str) -> None:
         room = OUTPUT_CAP - self.chars
@@ -79,9 +84,11 @@ class CellOutputs:
             import base64
 
             png = base64.b64encode(png).decode("ascii")
-        if isinstance(png, str) and len(png) <= IMAGE_CAP and self.images < IMAGES_PER_CELL:
+        if (isinstance(png, str) and len(png) <= min(IMAGE_CAP, self.image_room)
+                and self.images < IMAGES_PER_CELL):
             kept["image/png"] = png
             self.images += 1
+            self.image_room -= len(png)
         elif png is not None:
             kept["text/plain"] = "[image not kept: too large or too many]"
         if kept:
@@ -225,7 +232,7 @@ class GradingShell(InteractiveShell):
 
         ``on_line`` hears of the last line the cell printed, now and then (progress for the grader).
         """
-        self.outputs = CellOutputs()
+        self.outputs = CellOutputs(self.outputs.image_room)
         self.relay = LineRelay(on_line) if on_line is not None else None
         self.execution_count = number
         saved = sys.stdout, sys.stderr
