@@ -262,7 +262,7 @@ def test_the_lecture_s_code_with_its_tensorboard_callback_scores_full_marks(tmp_
     result = grade_submission(path, ASSIGNMENT, GradeOptions(data_dir=DATA))
     assert (result.status, result.cell_errors) == ("graded", [])
     assert result.total == result.max == 10
-    outputs = {cell["cell"]: cell["outputs"] for cell in result.cell_outputs}
+    outputs = {cell["index"] + 1: cell["outputs"] for cell in result.cell_outputs}  # In [n]: no markdown cells
     assert "['train', 'validation']" in outputs[6][0]["text"]  # the callback wrote its logs in the scratch folder
     assert any("image/png" in o.get("data", {}) for o in outputs[7])
     assert "TensorBoard is not started during grading" in outputs[8][0]["text"]

@@ -193,7 +193,7 @@ def test_a_notebook_that_runs_out_of_time_names_the_cell_and_line_once(tiny_cour
     assert result.cell_errors[0]["evalue"] == "the notebook ran out of time in this cell, line 3; later cells did not run"
     assert {(c.status, c.message, c.message_ko) for c in result.checks} == {
         ("timeout", "not run: the notebook timed out in cell 2", "실행하지 않음: 노트북이 셀 2에서 시간 제한을 넘었습니다")}
-    assert [o["cell"] for o in result.cell_outputs] == [1, 2]  # cell 3 never ran
+    assert [o["index"] for o in result.cell_outputs] == [0, 2]  # the cell after it never ran
 
 
 def test_cells_are_named_by_the_number_jupyter_shows_everywhere(tiny_course, tmp_path, good_source):

@@ -131,7 +131,7 @@ def test_a_colab_export_of_a_solution_scores_full_marks_and_its_feedback_shows_t
     assert [(e["cell"], e["ename"]) for e in result.cell_errors] == [(1, "ModuleNotFoundError")]  # the Drive mount
     hints = " ".join(h["hint"] for h in result.hints)
     assert "Google Drive is not mounted when grading" in hints and "not run during grading" in hints
-    notes = [o["text"] for cell in result.cell_outputs if cell["cell"] == 2 for o in cell["outputs"]]
+    notes = [o["text"] for cell in result.cell_outputs if cell["index"] == 2 for o in cell["outputs"]]
     assert notes == ["[채점 중에는 셸 명령을 실행하지 않습니다 / shell command not run during grading: "
                      "pip install -q numpy matplotlib]\n"]
     out = tmp_path / "feedback"

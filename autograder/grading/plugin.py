@@ -37,8 +37,10 @@ def timed_out_in(report: dict[str, Any], cells: list[dict]) -> tuple[int, int | 
 
     The number is looked up here from the cell's position, never taken from the worker.
     """
-    stopped = report.get("timed_out")
-    if not isinstance(stopped, dict):
+    errors = report.get("cell_errors")
+    stopped = next((e for e in errors if isinstance(e, dict) and e.get("timed_out") is True), None) \
+        if isinstance(errors, list) else None
+    if stopped is None:
         return None
     number = next((c["number"] for c in cells if c["index"] == stopped.get("index") and c["number"]), None)
     if number is None:

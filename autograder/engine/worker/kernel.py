@@ -27,7 +27,8 @@ from IPython.utils.text import SList
 
 OUTPUT_CAP = 64 * 1024  # characters of text output kept per cell, as for a module
 IMAGE_CAP = 2 * 1024 * 1024  # base64 characters of one image kept
-IMAGES_PER_CELL = 20
+IMAGES_PER_CELL = 10
+OUTPUTS_PER_CELL = 14  # outputs kept per cell, beside a note that more were dropped and an error
 IMAGE_CHARS_PER_NOTEBOOK = 16 * 1024 * 1024  # all figures of a notebook together
 KEPT_MIMES = ("text/plain", "image/png")
 INLINE_BACKEND = "module://matplotlib_inline.backend_inline"
@@ -55,7 +56,7 @@ class CellOutputs:
 
     def __init__(self, image_room: int = IMAGE_CHARS_PER_NOTEBOOK) -> None:
         self.items: list[dict[str, Any]] = []
-        self.chars = self.dropped = self.images = 0
+        self.chars = self.dropped = self.dropped_outputs = self.images = 0
         self.image_room = image_room
 
     def stream(self, name: str, text: str) -> None:
@@ -64,14 +65,17 @@ class CellOutputs:
         self.dropped += len(text) - len(kept)
         if not kept:
             return
-        self.chars += len(kept)
         last = self.items[-1] if self.items else None
         if last is not None and last["output_type"] == "stream" and last["name"] == name:
             last["text"] += kept
-        else:
+        elif len(self.items) < OUTPUTS_PER_CELL:
             self.items.append({"output_type": "stream", "name": name, "text": kept})
+        else:
+            self.dropped += len(kept)
+            return
+        self.chars += len(kept)
 
-    def rich(self, kind: str, data: dict[str, Any], **extra: Any) -> None:
+    def rich(self, kind: str, data: dict[str, Any]) -> None:
         kept: dict[str, str] = {}
         text = data.get("text/plain")
         if isinstance(text, str):
@@ -91,17 +95,21 @@ class CellOutputs:
             self.image_room -= len(png)
         elif png is not None:
             kept["text/plain"] = "[image not kept: too large or too many]"
-        if kept:
-            self.items.append({"output_type": kind, "data": kept, "metadata": {}, **extra})
+        if kept and len(self.items) < OUTPUTS_PER_CELL:
+            self.items.append({"output_type": kind, "data": kept, "metadata": {}})
+        elif kept:
+            self.dropped_outputs += 1
 
     def clear(self) -> None:
         self.items.clear()
 
     def finish(self) -> list[dict[str, Any]]:
-        if self.dropped:
-            self.stream("stdout", "")  # keep order: the note goes last
+        """The outputs, with one note at the end on what was not kept."""
+        lost = [f"{self.dropped} more characters of output"] if self.dropped else []
+        lost += [f"{self.dropped_outputs} more outputs"] if self.dropped_outputs else []
+        if lost:
             self.items.append({"output_type": "stream", "name": "stderr",
-                               "text": f"\n... [{self.dropped} more characters of output not kept]\n"})
+                               "text": f"\n... [{' and '.join(lost)} not kept]\n"})
         return self.items
 
 
@@ -170,7 +178,7 @@ class CellDisplayHook(DisplayHook):
         pass
 
     def write_format_data(self, format_dict, md_dict=None) -> None:
-        self.shell.outputs.rich("execute_result", format_dict, execution_count=self.shell.execution_count)
+        self.shell.outputs.rich("execute_result", format_dict)
 
 
 class GradingShell(InteractiveShell):

@@ -105,8 +105,8 @@ def run_notebook(cells: list[dict[str, Any]], progress: Progress | None = None, 
 
     Each non-blank cell runs as ``In [n]`` (blank cells are skipped, as Jupyter does not
     send them to the kernel). With ``time_budget`` (monotonic start, seconds) the cell still
-    running when it is nearly spent is interrupted and no later cell runs: the report's ``timed_out``
-    names it. ``progress`` hears of each cell as it starts and of the last line it printed
+    running when it is nearly spent is interrupted and no later cell runs: its error record
+    says ``timed_out``. ``progress`` hears of each cell as it starts and of the last line it printed
     (throttled). Returns (namespace, report).
     """
     from autograder.engine.worker.alarm import CellAlarm
@@ -114,7 +114,7 @@ def run_notebook(cells: list[dict[str, Any]], progress: Progress | None = None, 
 
     shell = start_shell()
     alarm = CellAlarm(*time_budget) if time_budget is not None else None
-    errors, outputs, report = [], [], {}
+    errors, outputs, timed_out = [], [], False
     number, total = 0, sum(1 for c in cells if c["source"].strip())
     for cell in cells:
         if not cell["source"].strip():
@@ -137,25 +137,26 @@ def run_notebook(cells: list[dict[str, Any]], progress: Progress | None = None, 
                 alarm.in_cell = False
         if alarm is not None and alarm.fired:  # this cell was running when the time ran out
             exc = record = _timeout_record(cell["index"], interrupted or exc, number)
-            report["timed_out"] = {k: record.get(k) for k in ("index", "cell", "lineno")}
+            timed_out = True
         elif exc is not None:
             record = _error_record(cell["index"], exc, number)
         if exc is not None:
             errors.append(record)
             cell_outputs.append({"output_type": "error", "ename": record["ename"], "evalue": record["evalue"],
                                  "traceback": [record["traceback"]]})
-        outputs.append({"index": cell["index"], "cell": number, "outputs": cell_outputs})
-        if "timed_out" in report:
+        outputs.append({"index": cell["index"], "outputs": cell_outputs})
+        if timed_out:
             break
     if alarm is not None:
         alarm.stop()
-    return shell.user_ns, {"cell_errors": errors, "cell_outputs": outputs, **report}
+    return shell.user_ns, {"cell_errors": errors, "cell_outputs": outputs}
 
 
 def _timeout_record(index: int, exc: BaseException | None, number: int) -> dict[str, Any]:
     record = _error_record(index, exc if exc is not None else KeyboardInterrupt(), number)
     where = f", line {record['lineno']}" if record.get("lineno") else ""
-    record.update(ename="TimeoutError", evalue=f"the notebook ran out of time in this cell{where}; later cells did not run")
+    record.update(ename="TimeoutError", evalue=f"the notebook ran out of time in this cell{where}; later cells did not run",
+                  timed_out=True)
     record["traceback"] = record["traceback"].replace("KeyboardInterrupt", "TimeoutError: " + record["evalue"], 1)
     return record
 
