@@ -94,7 +94,7 @@ class WorkerSession:
             "seed": self.seed,
             "requires": self.requires,
             "threads": self.threads,
-            "time_budget": self.remaining(),  # a notebook interrupts its running cell just before, to name it
+            "time_budget": self.remaining(), "deadline": self.deadline,  # monotonic: a notebook's cell is interrupted just before
         }
         job_file = scratch / "job.json"
         job_file.write_text(json.dumps(job), encoding="utf-8")

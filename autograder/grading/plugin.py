@@ -114,8 +114,15 @@ class GradingPlugin:
         return Credit(self.metrics)
 
     @pytest.hookimpl(tryfirst=True)
+    def pytest_runtest_setup(self, item: pytest.Item) -> None:
+        """A check (or fixture) that needs the submission does not run when its notebook ran out of time."""
+        self._refuse_after_timeout(item)
+
+    @pytest.hookimpl(tryfirst=True)
     def pytest_runtest_call(self, item: pytest.Item) -> None:
-        """A check that needs the submission does not run when its notebook ran out of time."""
+        self._refuse_after_timeout(item)
+
+    def _refuse_after_timeout(self, item: pytest.Item) -> None:
         if "submission" not in getattr(item, "fixturenames", ()):
             return
         try:

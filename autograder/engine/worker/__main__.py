@@ -29,6 +29,16 @@ def _prepare(seed: int, requires: list[str], threads: int) -> None:
         tf.config.threading.set_inter_op_parallelism_threads(max(1, threads // 2) or 1)
 
 
+def _time_budget(job: dict, started: float) -> tuple[float, float] | None:
+    """(start, seconds) of the grader's time for this run: its own deadline when the clocks agree."""
+    budget, deadline = job.get("time_budget"), job.get("deadline")
+    if not isinstance(budget, (int, float)):
+        return None
+    if isinstance(deadline, (int, float)) and 0 < deadline - time.monotonic() <= budget:
+        return deadline - budget, float(budget)  # CLOCK_MONOTONIC is shared with the grader
+    return started, float(budget)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(prog="autograder.engine.worker")
     parser.add_argument("--rpc-in", type=int, required=True)
@@ -59,9 +69,7 @@ def main() -> None:
     request, _ = protocol.read_frame(args.rpc_in)  # {"op": "run"}
     report: dict = {"cell_errors": [], "cell_outputs": []}
     if job["mode"] == "notebook":
-        budget = job.get("time_budget")  # the grader's seconds left when it started this worker
-        budget = (started, float(budget)) if isinstance(budget, (int, float)) else None
-        server.namespace, report = run_notebook(job["cells"], time_budget=budget)
+        server.namespace, report = run_notebook(job["cells"], time_budget=_time_budget(job, started))
     elif job["mode"] == "module":
         with open(job["path"], encoding="utf-8") as f:
             source = f.read()
