@@ -84,7 +84,7 @@ class CellOutputs:
             self.chars += len(kept["text/plain"])
             self.dropped += len(text) - len(kept["text/plain"])
         png = data.get("image/png")
-        if isinstance(png, bytes):
+        if isinstance(png, bytes) and len(png) <= IMAGE_CAP * 3 // 4:
             import base64
 
             png = base64.b64encode(png).decode("ascii")
