@@ -204,3 +204,20 @@ def test_a_cell_keeps_a_bounded_number_of_figures(tmp_path):
     assert cells[0][IMAGES_PER_CELL]["data"] == {"text/plain": "[image not kept: too large or too many]"}
     assert len(cells[0]) == OUTPUTS_PER_CELL + 1
     assert cells[0][-1] == {"output_type": "stream", "name": "stderr", "text": "\n... [1 more outputs not kept]\n"}
+
+
+def test_progress_hears_each_cell_by_its_number_and_the_last_line_printed():
+    """What grade check shows while a notebook runs: In [k] of n (blank cells not counted), the last line."""
+    import subprocess
+    import sys
+
+    script = ("from autograder.engine.worker.runner import run_notebook\n"
+              "seen = []\n"
+              "cells = [{'index': 1, 'number': 1, 'source': 'print(1)'}, {'index': 2, 'number': 0, 'source': ' '},\n"
+              "         {'index': 4, 'number': 2, 'source': 'import time\\nfor e in range(3):\\n'\n"
+              "          '    print(f\"Epoch {e}\")\\n    time.sleep(0.6)'}]\n"
+              "run_notebook(cells, lambda *a: seen.append(a))\n"
+              "print(seen)\n")
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120, check=True)
+    assert done.stdout.strip() == ("[(1, 2, ''), (1, 2, '1'), (2, 2, ''), (2, 2, 'Epoch 0'), (2, 2, 'Epoch 1'), "
+                                   "(2, 2, 'Epoch 2')]")
