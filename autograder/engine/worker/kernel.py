@@ -13,8 +13,10 @@ the cell goes on; ``%tensorboard`` prints a note instead of starting a server;
 
 from __future__ import annotations
 
+import base64
 import builtins
 import functools
+import io
 import re
 import sys
 import time
@@ -26,10 +28,13 @@ from IPython.core.interactiveshell import InteractiveShell
 from IPython.utils.text import SList
 
 OUTPUT_CAP = 64 * 1024  # characters of text output kept per cell, as for a module
-IMAGE_CAP = 2 * 1024 * 1024  # base64 characters of one image kept
+# What the grader keeps of a run report (engine/run_report.py): 64k characters per output value, 1M in all.
+IMAGE_CAP = 64 * 1024  # base64 characters of one figure; a larger one is scaled down to fit
+IMAGE_SHRINK_MAX = 4 * 1024 * 1024  # larger than this a figure is not even scaled down
 IMAGES_PER_CELL = 10
+IMAGE_CHARS_PER_NOTEBOOK = 640 * 1024  # all figures of a notebook together
+TEXT_CHARS_PER_NOTEBOOK = 256 * 1024  # all text output of a notebook together
 OUTPUTS_PER_CELL = 14  # outputs kept per cell, beside a note that more were dropped and an error
-IMAGE_CHARS_PER_NOTEBOOK = 16 * 1024 * 1024  # all figures of a notebook together
 KEPT_MIMES = ("text/plain", "image/png")
 INLINE_BACKEND = "module://matplotlib_inline.backend_inline"
 # Every GUI a student may ask for becomes inline: there is no screen in a sandbox.
@@ -54,14 +59,20 @@ class CellOutputs:
     ``image_room`` is what the whole notebook may still keep of figures (base64 characters).
     """
 
-    def __init__(self, image_room: int = IMAGE_CHARS_PER_NOTEBOOK) -> None:
+    def __init__(self, image_room: int = IMAGE_CHARS_PER_NOTEBOOK, text_room: int = TEXT_CHARS_PER_NOTEBOOK) -> None:
         self.items: list[dict[str, Any]] = []
         self.chars = self.dropped = self.dropped_outputs = self.images = 0
-        self.image_room = image_room
+        self.image_room, self.text_room = image_room, text_room
+
+    def _room(self) -> int:
+        return max(min(OUTPUT_CAP - self.chars, self.text_room), 0)
+
+    def _took(self, n: int) -> None:
+        self.chars += n
+        self.text_room -= n
 
     def stream(self, name: str, text: str) -> None:
-        room = OUTPUT_CAP - self.chars
-        kept = text[:max(room, 0)]
+        kept = text[:self._room()]
         self.dropped += len(text) - len(kept)
         if not kept:
             return
@@ -73,21 +84,20 @@ class CellOutputs:
         else:
             self.dropped += len(kept)
             return
-        self.chars += len(kept)
+        self._took(len(kept))
 
     def rich(self, kind: str, data: dict[str, Any]) -> None:
         kept: dict[str, str] = {}
         text = data.get("text/plain")
         if isinstance(text, str):
-            room = max(OUTPUT_CAP - self.chars, 0)
-            kept["text/plain"] = text[:room]
-            self.chars += len(kept["text/plain"])
+            kept["text/plain"] = text[:self._room()]
+            self._took(len(kept["text/plain"]))
             self.dropped += len(text) - len(kept["text/plain"])
         png = data.get("image/png")
-        if isinstance(png, bytes) and len(png) <= IMAGE_CAP * 3 // 4:
-            import base64
-
+        if isinstance(png, bytes) and len(png) <= IMAGE_SHRINK_MAX * 3 // 4:
             png = base64.b64encode(png).decode("ascii")
+        if isinstance(png, str) and IMAGE_CAP < len(png) <= IMAGE_SHRINK_MAX:
+            png = _scaled_down(png)
         if (isinstance(png, str) and len(png) <= min(IMAGE_CAP, self.image_room)
                 and self.images < IMAGES_PER_CELL):
             kept["image/png"] = png
@@ -240,7 +250,7 @@ class GradingShell(InteractiveShell):
 
         ``on_line`` hears of the last line the cell printed, now and then (progress for the grader).
         """
-        self.outputs = CellOutputs(self.outputs.image_room)
+        self.outputs = CellOutputs(self.outputs.image_room, self.outputs.text_room)
         self.relay = LineRelay(on_line) if on_line is not None else None
         self.execution_count = number
         saved = sys.stdout, sys.stderr
@@ -263,6 +273,23 @@ def start_shell() -> GradingShell:
 
     getpass.getpass = _no_input
     return shell
+
+
+def _scaled_down(png: str) -> str | None:
+    """A figure too large for the report, with every 2nd (3rd, 4th) pixel kept until it fits; else None."""
+    from matplotlib import image
+
+    try:
+        pixels = image.imread(io.BytesIO(base64.b64decode(png)), format="png")
+        for step in (2, 3, 4):
+            out = io.BytesIO()
+            image.imsave(out, pixels[::step, ::step], format="png")
+            small = base64.b64encode(out.getvalue()).decode("ascii")
+            if len(small) <= IMAGE_CAP:
+                return small
+    except Exception:  # a PNG the student made may be anything
+        return None
+    return None
 
 
 def _no_input(prompt: Any = "", *args: Any, **kwargs: Any) -> str:

@@ -16,7 +16,6 @@ import types
 from typing import Any, Callable
 
 OUTPUT_CAP = 64 * 1024  # characters of output kept per cell
-REPORT_CAP = 256 * 1024  # characters of output kept over all cells: even JSON-escaped, well within the grader's cap
 REPR_CAP = 4096
 
 
