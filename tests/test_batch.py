@@ -60,11 +60,22 @@ def test_a_second_run_reuses_the_journal_and_regrades_only_what_changed(tiny_cou
     assert run(tiny_course, subs, tmp_path / "out", jobs=2, force=True).graded == 6
 
 
-def test_two_submissions_for_one_student_stop_the_batch_before_it_starts(tiny_course, subs, tmp_path, good_source):
-    (subs / "good.ipynb").write_text("{}", encoding="utf-8")
-    with pytest.raises(SubmissionError, match="two submissions for student good: good.ipynb and good.py"):
-        run(tiny_course, subs, tmp_path / "out")
-    assert not (tmp_path / "out" / "grades.csv").exists()
+def test_a_notebook_and_a_module_of_one_student_grade_the_notebook_and_say_so(tiny_course, subs, tmp_path, good_source):
+    write_notebook(subs / "good.ipynb", good_source.replace("TOTAL = 3", "TOTAL = 4"))  # beside good.py
+    summary = run(tiny_course, subs, tmp_path / "out")
+    grades = pd.read_csv(tmp_path / "out" / "grades.csv").set_index("student_id")
+    assert grades.loc["good", "status"] == "graded" and grades.loc["good", "test_total"] == 0  # the notebook's TOTAL
+    assert "skipped good.py: good also handed in good.ipynb, which is graded" in summary.intake.lines()
+    assert grades.loc["raises", "status"].startswith("error: raised RuntimeError")  # the others as before
+
+
+def test_a_folder_and_a_file_of_one_student_are_that_students_status(tiny_course, subs, tmp_path, good_source):
+    (subs / "good").mkdir()
+    (subs / "good" / "good.py").write_text(good_source, encoding="utf-8")
+    run(tiny_course, subs, tmp_path / "out")
+    grades = pd.read_csv(tmp_path / "out" / "grades.csv").set_index("student_id")
+    assert grades.loc["good", "status"] == "error: several files could be the submission (good/, good.py); hand in one"
+    assert grades.loc["good", "total"] == 0 and grades.loc["folder", "status"] == "graded"
 
 
 def test_an_empty_folder_is_an_error(tiny_course, tmp_path):

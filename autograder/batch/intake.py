@@ -34,7 +34,7 @@ from pathlib import Path
 
 from autograder.batch import archive, student_files
 from autograder.errors import SubmissionError, UsageError
-from autograder.grading.submissions import CODE_SUFFIXES, IGNORED, find_submissions, student_id_of
+from autograder.grading.submissions import CODE_SUFFIXES, IGNORED, submissions_by_student
 
 LAYOUTS = ("canvas", "moodle", "blackboard", "gradescope", "classroom", "plain")
 MARKER = ".grade-intake"
@@ -131,14 +131,19 @@ def _plain(root: Path, workdir: Path, wanted: tuple[str, ...], *, fresh: bool) -
     """Today's layout, ``<id>.ipynb|.py|<id>/``, plus ``<id>.zip`` (unpacked into ``workdir``)."""
     zips = [p for p in _listing(root) if p.is_file() and p.suffix.lower() == ".zip"]
     try:
-        found = find_submissions(root)
+        groups = submissions_by_student(root)
     except SubmissionError:
         if not zips:
             raise
-        found = []
-    entries = [Entry(student_id_of(p), path=p) for p in found]
+        groups = {}
+    entries, set_aside = [], []
+    for sid, paths in groups.items():
+        entry, rivals = _one_of(sid, paths)
+        entries.append(entry)
+        set_aside += rivals
     skipped = [Skipped(p.name, "not a notebook (.ipynb), module (.py), folder or .zip") for p in _listing(root)
                if p.is_file() and p.suffix not in CODE_SUFFIXES and p.suffix.lower() != ".zip" and p.name != "manifest.csv"]
+    skipped += set_aside
     if not zips:
         return Intake("plain", entries, skipped)
     if fresh:
@@ -153,6 +158,20 @@ def _plain(root: Path, workdir: Path, wanted: tuple[str, ...], *, fresh: bool) -
             entries.append(_materialise(packed.stem, _Student(files=[(packed, packed.name)]), workdir, wanted))
             entries[-1].source = packed
     return Intake("plain", sorted(entries, key=lambda e: e.student_id), skipped)
+
+
+def _one_of(sid: str, paths: list[Path]) -> tuple[Entry, list[Skipped]]:
+    """A student with several entries in today's layout (``kim.ipynb`` and ``kim.py``): the
+    notebook is graded and the rest set aside; anything else is that student's status."""
+    if len(paths) == 1:
+        return Entry(sid, path=paths[0]), []
+    notebooks = [p for p in paths if p.is_file() and p.suffix == ".ipynb"]
+    if len(notebooks) == 1 and all(p.is_file() for p in paths):
+        chosen = notebooks[0]
+        return Entry(sid, path=chosen), [Skipped(p.name, f"{sid} also handed in {chosen.name}, which is graded")
+                                         for p in paths if p != chosen]
+    names = ", ".join(p.name + ("/" if p.is_dir() else "") for p in paths)
+    return Entry(sid, status=f"error: several files could be the submission ({names}); hand in one"), []
 
 
 def detect_layout(root: Path) -> str:

@@ -30,21 +30,28 @@ class Submission:
 
 def find_submissions(folder: Path) -> list[Path]:
     """Every submission in a batch folder, one per student, sorted by student id."""
+    found = []
+    for sid, paths in submissions_by_student(folder).items():
+        if len(paths) > 1:
+            raise SubmissionError(f"{folder}: two submissions for student {sid}: {paths[0].name} and {paths[1].name}")
+        found.append(paths[0])
+    return found
+
+
+def submissions_by_student(folder: Path) -> dict[str, list[Path]]:
+    """The notebooks, modules and folders in a batch folder, grouped by student id, sorted."""
     folder = Path(folder)
     if not folder.is_dir():
         raise SubmissionError(f"{folder}: no such folder")
-    found: dict[str, Path] = {}
+    found: dict[str, list[Path]] = {}
     for entry in sorted(folder.iterdir()):
         if entry.name.startswith(".") or entry.name in IGNORED:
             continue
         if entry.is_dir() or entry.suffix in CODE_SUFFIXES:
-            sid = student_id_of(entry)
-            if sid in found:
-                raise SubmissionError(f"{folder}: two submissions for student {sid}: {found[sid].name} and {entry.name}")
-            found[sid] = entry
+            found.setdefault(student_id_of(entry), []).append(entry)
     if not found:
         raise SubmissionError(f"{folder}: no submissions (.ipynb, .py or folders) in it")
-    return list(found.values())
+    return found
 
 
 def student_id_of(path: Path) -> str:
