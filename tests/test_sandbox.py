@@ -158,14 +158,17 @@ seen = {{}}
 seen["uid"] = os.getuid()
 seen["cwd"] = os.getcwd()
 seen["student"] = open("student.py").read()
-seen["repo"] = os.path.exists({str(REPO)!r})
+seen["repo"] = os.path.exists({str(REPO / "pyproject.toml")!r})  # a venv inside the repo mounts only itself
 seen["rubrics"] = os.path.exists({str(REPO / "rubrics")!r})
 seen["solutions"] = os.path.exists({str(REPO / "solutions")!r})
+# The interpreter's own installation (its prefixes, a venv's site-packages with libraries' own
+# tests/ folders) is mounted on purpose; what must not be there is the course's secrets.
+interpreter = tuple({{sys.prefix, sys.base_prefix, sys.exec_prefix, sys.base_exec_prefix}})
 found = []
 for top in ("/", "/opt", "/tmp", "/root", "/home", "/work", "/srv", "/mnt"):
     for folder, dirs, files in os.walk(top):
         dirs[:] = [d for d in dirs if os.path.join(folder, d) not in ("/proc", "/sys", "/dev", "/usr")
-                   and not os.path.join(folder, d).startswith(sys.base_prefix)]
+                   and not os.path.join(folder, d).startswith(interpreter)]
         found += [os.path.join(folder, n) for n in dirs + files
                   if n in ("rubrics", "solutions", "rubric.toml") or n.startswith("test_logic")]
         if top == "/":
