@@ -6,6 +6,7 @@ import ast
 import json
 import os
 import re
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -154,9 +155,8 @@ def test_release_holds_what_students_need_and_nothing_secret(course, tmp_path):
     course_files = sorted(str(p.relative_to(out)) for p in out.rglob("*") if p.is_file() and "autograder" not in p.parts)
     assert course_files == [
         ".github/workflows/check.yml", "README.md", "assignments/README.md", "assignments/_ci/grade.yml",
-        "assignments/tiny/README.md",
-        "assignments/tiny/checks/rubric.toml", "assignments/tiny/checks/test_tiny.py", "assignments/tiny/tiny.ipynb",
-        "pyproject.toml",
+        "assignments/tiny/README.md", "assignments/tiny/checks/rubric.toml", "assignments/tiny/checks/test_tiny.py",
+        "assignments/tiny/grade-assignment.toml", "assignments/tiny/tiny.ipynb", "pyproject.toml",
     ]
     assert (out / "autograder" / "grading" / "grade.py").exists() and not list(out.rglob("__pycache__"))
     assert len(solution_bodies(course)) == 1 and hidden_check_names(course) == {"test_secret_edge_cases"}
@@ -207,3 +207,36 @@ def test_a_leak_stops_the_release_and_writes_nothing(course, tmp_path):
 
 def _count(folder: Path) -> int:
     return sum(1 for p in folder.rglob("*") if p.is_file())
+
+
+@pytest.mark.slow  # builds a wheel and a virtualenv (about half a minute)
+def test_the_wheel_and_one_released_assignment_folder_are_enough(tmp_path):
+    """What a GitHub Classroom student has: `pip install course-autograder` and one assignment folder."""
+    out = build_release(REPO, tmp_path / "release").folder
+    wheels = tmp_path / "wheels"
+    subprocess.run([sys.executable, "-m", "pip", "wheel", "-q", "--no-deps", "--no-build-isolation", "-w", str(wheels),
+                    str(out)], check=True, capture_output=True, cwd=tmp_path)
+    venv = tmp_path / "venv"
+    subprocess.run([sys.executable, "-m", "venv", "--system-site-packages", str(venv)], check=True)
+    python = venv / "bin" / "python"
+    subprocess.run([str(python), "-m", "pip", "install", "-q", "--no-deps", "--no-index", "--ignore-installed", *wheels.glob("*.whl")],
+                   check=True, capture_output=True, cwd=tmp_path)
+    repo = tmp_path / "student-repo"  # the folder alone, elsewhere: no course, no assignments/ above it
+    shutil.copytree(out / "assignments" / "01_logic_gates", repo)
+    shutil.copy(REPO / "solutions" / "01_logic_gates" / "01_logic_gates.ipynb", repo / "01_logic_gates.ipynb")
+    (repo / "notes").mkdir()
+    env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "GRADE_COURSE")}
+    env["PATH"] = f"{venv / 'bin'}{os.pathsep}{env.get('PATH', '')}"
+
+    where = subprocess.run([str(python), "-c", "import autograder; print(autograder.__file__)"],
+                           cwd=repo, env=env, capture_output=True, text=True, check=True)
+    assert where.stdout.startswith(str(venv))  # the installed wheel grades, not this checkout
+    check = subprocess.run([str(venv / "bin" / "grade"), "check", "--lang", "en"], cwd=repo / "notes", env=env,
+                           capture_output=True, text=True)
+    assert check.returncode == 0, check.stdout + check.stderr
+    assert check.stdout.startswith(f"01_logic_gates: {repo / '01_logic_gates.ipynb'}")
+    assert "Total: 4/4 (100.0%)" in check.stdout
+    ci = subprocess.run([str(venv / "bin" / "grade"), "ci", "--junit", "junit.xml"], cwd=repo, env=env,
+                        capture_output=True, text=True)
+    assert ci.returncode == 0, ci.stdout + ci.stderr
+    assert ci.stdout.splitlines()[-1] == "Points 4/4" and (repo / "junit.xml").exists()

@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import autograder
-from autograder.grading.course import list_assignments
+from autograder.grading.course import MARKER, list_assignments, marker_text
 from autograder.errors import GradingError, UsageError
 from autograder.grading.rubric import load_rubric
 from autograder.grading.submissions import read_notebook_cells
@@ -76,6 +76,8 @@ def build_release(course_root: Path, out: Path, *, title: str | None = None) -> 
     try:
         _copy_tree(_engine_folder(), staging / "autograder", skipped)
         _copy_assignments(course_root / "assignments", staging / "assignments", [a.name for a in assignments], skipped)
+        for assignment in assignments:  # so one assignment folder alone (a student's repository) can be checked
+            (staging / "assignments" / assignment.name / MARKER).write_text(marker_text(assignment), encoding="utf-8")
         _copy_workflows(course_root / ".github" / "workflows", staging / ".github" / "workflows", skipped)
         (staging / "README.md").write_text(student_readme(course_root, title), encoding="utf-8")
         (staging / "pyproject.toml").write_text(release_pyproject(staging / "autograder"), encoding="utf-8")
@@ -147,23 +149,40 @@ def _copy_workflows(source: Path, target: Path, skipped: list[str]) -> None:
 
 def student_readme(course_root: Path, title: str | None = None) -> str:
     """The release's README.md: set-up, how to check one's work, the assignments (Korean and English)."""
-    rows, keras = [], False
+    rows, keras_names = [], []
     for assignment in list_assignments(course_root):
         public = assignment.rubric_path("public")
         rubric_path = public if public.exists() else assignment.rubric_path("hidden")
         rubric = load_rubric(rubric_path) if rubric_path.exists() else None
-        keras = keras or bool(rubric and "keras" in rubric.requires)
+        if rubric and "keras" in rubric.requires:
+            keras_names.append(assignment.name)
         checks = f"{len(rubric.checks)}" if rubric and public.exists() else "-"
         rows.append(f"| `{assignment.name}` | {rubric.title if rubric else assignment.name} | {checks} |")
-    install = "python -m pip install '.[keras]'" if keras else "python -m pip install ."
+    install = "python -m pip install '.[keras]'" if keras_names else "python -m pip install ."
+    needing = ", ".join(keras_names)
+    keras_note = (f"{needing}: TensorFlow와 Keras가 필요합니다 / need TensorFlow and Keras: "
+                  f"`python -m pip install '{DISTRIBUTION}[keras]'`.\n") if keras_names else ""
     example = list_assignments(course_root)[0].name if rows else "01_logic_gates"
     return f"""# {title or "과제 / Assignments"}
 
 ## 설치 / Set-up
 
+이 폴더 전체를 받았다면 / With this whole folder:
+
 ```bash
 {install}
 ```
+
+과제 폴더 하나만 받았다면 (GitHub Classroom 저장소) / With one assignment folder only (a GitHub Classroom repository):
+
+```bash
+python -m pip install {DISTRIBUTION}            # 또는 강의에서 받은 .whl 파일 / or the course's .whl file
+```
+
+{keras_note}
+`grade check`와 `grade ci`는 과제 폴더 안 어디에서나 동작합니다 (`{MARKER}` 파일이 과제 이름을 알려 줍니다).
+`grade check` and `grade ci` work from anywhere inside an assignment folder (its `{MARKER}` names the assignment).
+과제 폴더 밖의 강의 저장소를 쓰려면 / To use a course checkout elsewhere: `GRADE_COURSE=/path/to/course grade check`.
 
 ## 내 과제 확인하기 / Checking your work
 

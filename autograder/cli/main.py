@@ -63,9 +63,9 @@ def check(path: Path | None, name: str | None, lang: str | None, hidden: bool, d
     PATH is a notebook, a module or a folder; by default, the notebook named
     after the assignment folder you are in.
     """
-    root = course.find_course_root(path.parent if path else None)
-    target, assignment = course.resolve_check_target(path, name, root)
+    target, assignment = course.resolve_check_target(path, name)
     suite = "hidden" if hidden else "public"
+    course.require_runtime(assignment, suite)
     if hidden:
         refuse_without_sandbox(no_sandbox)
     else:
@@ -112,6 +112,7 @@ def batch(subs: Path, name: str, out: Path, jobs: int | None, force: bool, publi
 
     assignment = course.get_assignment(name, course.find_course_root())
     options = GradeOptions(suite="public" if public else "hidden", seed=seed, data_dir=data_dir)
+    course.require_runtime(assignment, options.suite)
     refuse_without_sandbox(no_sandbox)
     console = _stderr_console()
     with Progress(transient=True, console=console, disable=not console.is_terminal) as progress:
@@ -139,9 +140,9 @@ def ci(path: Path | None, name: str | None, junit: Path | None, lang: str | None
     """Grade a submission repository in CI: JUnit XML, job summary, Points line, exit code."""
     from autograder.exports.ci import run_ci
 
-    root = course.find_course_root(path.parent if path else None)
-    target, assignment = course.resolve_check_target(path, name, root)
+    target, assignment = course.resolve_check_target(path, name)
     suite = "hidden" if hidden else "public"
+    course.require_runtime(assignment, suite)
     lang = lang or assignment.rubric(suite).language
     if hidden:
         refuse_without_sandbox(no_sandbox)
