@@ -178,11 +178,18 @@ def require_runtime(assignment: Assignment, suite: str) -> None:
 
     Looks the modules up without importing them (the trusted side never imports TensorFlow).
     """
-    import importlib.util
-
     for need in assignment.rubric(suite).requires:
         modules, english, korean, extra = RUNTIMES.get(need, ((), "", "", ""))
-        if any(importlib.util.find_spec(m) is None for m in modules):
+        if not all(_installed(m) for m in modules):
             install = f"pip install 'course-autograder[{extra}]'"
             raise GradingError(f"{assignment.name}: 이 과제는 {korean}가 필요합니다: {install} / "
                                f"this assignment needs {english}: {install}")
+
+
+def _installed(module: str) -> bool:
+    import importlib.util
+
+    try:
+        return importlib.util.find_spec(module) is not None
+    except (ImportError, ValueError):
+        return False
