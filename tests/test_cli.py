@@ -112,13 +112,20 @@ def test_batch_writes_one_row_per_student(tiny_course, tmp_path, good_source):
     assert sorted((out.parent / "results").iterdir()) == [out.parent / "results" / f"s{i}.json" for i in (1, 2, 3)]
 
 
-def test_batch_into_a_missing_folder_writes_nothing(tiny_course, tmp_path, good_source):
+def test_batch_into_a_missing_folder_makes_it(tiny_course, tmp_path, good_source):
     subs = tmp_path / "subs"
     subs.mkdir()
     (subs / "s1.py").write_text(good_source, encoding="utf-8")
-    result = CliRunner().invoke(grade, ["batch", str(subs), "-a", "tiny", "-o", str(tmp_path / "no" / "g.csv")])
-    assert result.exit_code == 2
-    assert result.stderr == f"Error: {tmp_path / 'no' / 'g.csv'}: the folder {tmp_path / 'no'} does not exist\n"
+    out = tmp_path / "out" / "week1" / "g.csv"
+    result = CliRunner().invoke(grade, ["batch", str(subs), "-a", "tiny", "-o", str(out)], catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    assert out.exists() and (out.parent / "results" / "s1.json").exists()
+
+
+def test_batch_with_no_submissions_makes_no_folder(tiny_course, tmp_path):
+    (tmp_path / "subs").mkdir()
+    result = CliRunner().invoke(grade, ["batch", str(tmp_path / "subs"), "-a", "tiny", "-o", str(tmp_path / "no" / "g.csv")])
+    assert result.exit_code == 1 and "no submissions" in result.stderr
     assert not (tmp_path / "no").exists()
 
 

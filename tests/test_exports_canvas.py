@@ -104,9 +104,13 @@ def test_roster_without_any_canvas_id(batch):
         export_grades(batch / "grades.csv", batch / "c.csv", to="canvas", roster=batch / "r.csv", title="T")
 
 
-def test_output_folder_must_exist(batch):
-    with pytest.raises(ExportError, match="output folder .* does not exist"):
-        export_grades(batch / "grades.csv", batch / "nope" / "c.csv", to="canvas", roster=batch / "roster.csv",
+def test_missing_output_folders_are_made(batch):
+    export_grades(batch / "grades.csv", batch / "nope" / "deeper" / "c.csv", to="canvas", roster=batch / "roster.csv",
+                  title="T")
+    assert (batch / "nope" / "deeper" / "c.csv").read_text(encoding="utf-8").startswith("Student,")
+    (batch / "a-file").write_text("")
+    with pytest.raises(ExportError, match="a-file is a file, not a folder"):
+        export_grades(batch / "grades.csv", batch / "a-file" / "c.csv", to="canvas", roster=batch / "roster.csv",
                       title="T")
 
 

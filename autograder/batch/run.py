@@ -66,8 +66,8 @@ def run_batch(subs_dir: Path, assignment: Assignment, out_csv: Path, *, options:
 
     options = options or GradeOptions()
     out_csv = Path(out_csv)
-    if not out_csv.parent.is_dir():
-        raise UsageError(f"{out_csv}: the folder {out_csv.parent} does not exist")
+    if out_csv.is_dir():
+        raise UsageError(f"{out_csv}: is a folder; give the grades CSV's file name")
     rubric = assignment.rubric(options.suite)  # a broken rubric stops the batch before anything runs
     policy = late_policy(rubric.late, source=rubric.path)
     intake = read_download(Path(subs_dir), out_csv.parent / "intake", layout=layout,
@@ -86,7 +86,7 @@ def run_batch(subs_dir: Path, assignment: Assignment, out_csv: Path, *, options:
     if options.threads <= 1:
         options.threads = max(1, (os.cpu_count() or 1) // jobs)
     results_dir = out_csv.parent / "results"
-    results_dir.mkdir(exist_ok=True)
+    results_dir.mkdir(parents=True, exist_ok=True)  # missing folders of -o are made, as grade feedback does
     key = journal_mod.grade_key(rubric, options, sandbox=sandbox.sandbox_mode())
     results: dict[str, SubmissionResult] = {}
     summary = BatchSummary([], out_csv, intake=intake)
@@ -266,4 +266,12 @@ def notes_of(result: SubmissionResult) -> str:
     parts = [f"cell {e.get('cell', e.get('index'))}: {e.get('ename')}" if e.get("index") is not None else f"{e.get('ename')} at import"
              for e in result.cell_errors]
     parts += [f"{c.id}: {c.status}" for c in result.checks if c.status in ("timeout", "error") and result.status == "graded"]
-    return "; ".join(parts)[:500]
+    return cut_at_word("; ".join(parts), 500)
+
+
+def cut_at_word(text: str, limit: int) -> str:
+    """``text`` if it fits, else cut at the last space before ``limit`` with an ellipsis (never mid-word)."""
+    if len(text) <= limit:
+        return text
+    head = text[: limit - 1]
+    return (head.rsplit(" ", 1)[0] if " " in head else head).rstrip(" ;,") + "…"

@@ -1,4 +1,4 @@
-"""Writing export files: atomically, into a folder that must already exist."""
+"""Writing export files: atomically, creating missing parent folders as ``grade feedback`` does."""
 
 from __future__ import annotations
 
@@ -13,12 +13,13 @@ class ExportError(GradingError):
 
 
 def check_output_path(path: Path) -> Path:
-    """The path to write, once its folder is known to exist."""
+    """The path to write, once it is known that it and its missing folders can be made (nothing is made yet)."""
     path = Path(path)
     if path.is_dir():
         raise ExportError(f"{path}: is a folder; give a file name to write")
-    if not path.parent.is_dir():
-        raise ExportError(f"{path}: the output folder {path.parent} does not exist")
+    existing = next(p for p in path.absolute().parents if p.exists())
+    if not existing.is_dir():
+        raise ExportError(f"{path}: {existing} is a file, not a folder")
     return path
 
 
@@ -28,8 +29,9 @@ def read_text_csv(path: Path, *, missing: str, unreadable: str = "not a readable
 
 
 def write_atomic(path: Path, data: str | bytes, *, encoding: str = "utf-8") -> Path:
-    """Write ``data`` whole or not at all, into a folder that must exist (see :func:`autograder.files.write_atomic`)."""
+    """Write ``data`` whole or not at all, making missing folders (see :func:`autograder.files.write_atomic`)."""
     path = check_output_path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
     payload = data.encode(encoding) if isinstance(data, str) else data
     files.write_atomic(path, lambda tmp: Path(tmp).write_bytes(payload))
     return path

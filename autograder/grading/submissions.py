@@ -75,6 +75,8 @@ def load_submission(path: Path, *, student_id: str | None = None) -> Submission:
             raise SubmissionError(f"{path}: not a notebook (.ipynb) or module (.py)")
         root, files = path.parent, []
     data = _read_no_follow(path)
+    if not data.strip():
+        raise SubmissionError(f"{path}: the file is empty")
     if path.suffix == ".ipynb":
         cells = read_notebook_cells(path, data)
         if not any(c["source"].strip() for c in cells):
