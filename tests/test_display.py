@@ -1,9 +1,12 @@
-"""exports/display.py: what the terminal and a CI log show, with nothing in it they would obey."""
+"""exports/display.py: what the terminal and a CI log show, with nothing in it they would obey;
+one language throughout, partial credit as partial."""
 
 from __future__ import annotations
 
-from autograder.exports.display import batch_summary, ci_log_safe, terminal_safe
-from autograder.grading.results import SubmissionResult
+import re
+
+from autograder.exports.display import batch_summary, ci_log_safe, submission_report, terminal_safe
+from autograder.grading.results import CheckResult, SubmissionResult
 
 ATTACK = "ok\x1b]0;owned\x07\x1b[2K\r\x1b[1Aall 30 submissions graded\x9b2J\u202eevil\x00end"
 
@@ -27,3 +30,36 @@ def test_batch_summary_counts_the_submissions_with_problems():
         "2 submissions (1 graded, 1 timeout) -> grades.csv\n"
         "  b: timeout\n"
         "1 of 2 submissions had problems (listed above); the others are graded")
+
+
+HANGUL = re.compile(r"[\uac00-\ud7a3]")
+
+
+def result() -> SubmissionResult:
+    return SubmissionResult("s1", "03_xor_mlp", "/home/ta/subs/s1.ipynb", "h", checks=[
+        CheckResult("test_learns_xor", "failed", 1.3333, 2, message="XOR(1, 1): expected 0, got 1",
+                    message_ko="XOR(1, 1): 기대한 값 0, 받은 값 1",
+                    hint="학습이 덜 되었나요? epochs를 늘려 보세요 / not trained enough? train for more epochs"),
+        CheckResult("test_shape", "failed", 0, 1, message="shape", message_ko="모양",
+                    hint="copy first (z = np.array(z)) or use np.maximum / np.where"),
+    ], hints=[{"cell": 3, "line": 1, "hint": "Keras 3에서는 `from keras.layers import Dense`로 쓰세요 / "
+                                                "Keras 3: write `from keras.layers import Dense`"}])
+
+
+def test_english_shows_no_korean():
+    text = submission_report(result(), "en")
+    assert not HANGUL.search(text), text
+    assert "hint: not trained enough? train for more epochs" in text
+    assert "hint (cell 3, line 1): Keras 3: write `from keras.layers import Dense`" in text
+    assert "np.maximum / np.where" in text  # a slash inside one language is not a split
+
+
+def test_korean_shows_the_korean_side():
+    text = submission_report(result(), "ko")
+    assert "도움말: 학습이 덜 되었나요? epochs를 늘려 보세요" in text and "not trained enough" not in text
+
+
+def test_partial_credit_shows_as_partial():
+    lines = submission_report(result(), "en").splitlines()
+    assert any(re.match(r"\s+PART\s+test_learns_xor\s+1\.3333/2", line) for line in lines), lines
+    assert any(re.match(r"\s+FAIL\s+test_shape\s+0/1", line) for line in lines)

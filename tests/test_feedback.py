@@ -205,3 +205,18 @@ def test_one_students_broken_result_never_costs_the_class_its_feedback(graded, t
         "2 result file(s) had problems: no feedback was written for them"]
     assert sorted(p.name for p in out.iterdir()) == ["60230001.html", "60230001.md", "b.html", "b.md"]
     assert "The notebook file was not found" in (out / "b.html").read_text(encoding="utf-8")
+
+
+def test_partial_credit_is_marked_partial_and_paths_and_languages_stay_out(tmp_path):
+    folder = "/home/ta/course/subs/s1"
+    graded = SubmissionResult("s1", "xor_mlp", f"{folder}/s1.py", "h", checks=[
+        CheckResult("test_xor", "failed", 1.3333, 2, message=f"XOR raised ValueError\n  File \"{folder}/s1.py\", line 3",
+                    message_ko=f"XOR 오류\n  File \"{folder}/s1.py\", line 3",
+                    hint="은닉층이 필요합니다 / XOR needs a hidden layer")],
+        cell_errors=[{"index": None, "ename": "OSError", "evalue": f"{folder}/data.csv: not found"}])
+    english = markdown_feedback(graded, "en")
+    assert "| 🟡 | `test_xor` | 1.33/2 | partial credit |" in english
+    assert "/home/ta" not in english and 'File "s1.py", line 3' in english
+    assert not re.search(r"[\uac00-\ud7a3]", english) and "XOR needs a hidden layer" in english
+    korean = markdown_feedback(graded, "ko")
+    assert "은닉층이 필요합니다" in korean and "XOR needs a hidden layer" not in korean and "/home/ta" not in korean

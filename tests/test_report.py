@@ -149,3 +149,17 @@ def test_unreadable_result_files_are_left_out_and_named(batch):
         "2 result file(s) could not be read and are left out of the report"]
     page = out.read_text(encoding="utf-8")
     assert "Result files left out (2)" in page and "forged.json" in page
+
+
+def test_partial_credit_counts_as_partial(batch):
+    """Five students with 1.33/2 on a check whose worst case failed: the report says partial, not failed."""
+    results = batch / "results"
+    results.mkdir()
+    for i in range(6):
+        checks = [CheckResult("test_xor", "failed" if i else "passed", 1.3333 if i else 2.0, 2.0)]
+        (results / f"s{i}.json").write_text(json.dumps(
+            SubmissionResult(f"s{i}", "xor_mlp", "x.ipynb", "h", checks=checks).to_dict()), encoding="utf-8")
+    page = write_report(batch / "grades.csv", batch / "r.html").read_text(encoding="utf-8")
+    rows = re.findall(r"<tr><td><code>test_xor</code></td><td class=\"num\">[\d.]+%</td>"
+                      r"<td class=\"num\">(\d+)</td><td class=\"num\">(\d+)</td><td class=\"num\">(\d+)</td>", page)
+    assert rows == [("1", "5", "0")]

@@ -11,6 +11,7 @@ from collections import Counter
 
 from autograder.grading.course import Assignment
 from autograder.grading.results import CheckResult, SubmissionResult
+from autograder.exports.wording import shown
 
 LABELS = {
     "en": {"passed": "PASS", "partial": "PART", "failed": "FAIL", "error": "ERROR", "timeout": "TIME",
@@ -78,8 +79,9 @@ def check_line(check: CheckResult, width: int, lang: str) -> list[str]:
 def submission_report(result: SubmissionResult, lang: str) -> str:
     """What ``grade check`` prints: each check, messages for failures, cell errors, hints, the total."""
     words = LABELS[lang]
-    width = max((len(c.id) for c in result.checks), default=10)
     lines = [f"{result.assignment}: {result.path}"]
+    result = shown(result, lang)  # partial credit as partial, hints in one language
+    width = max((len(c.id) for c in result.checks), default=10)
     if result.status != "graded":
         lines.append(f"  {words['status']}: {result.status}")
     for error in result.cell_errors:

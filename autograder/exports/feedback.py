@@ -22,7 +22,8 @@ from autograder.errors import GradingError
 from autograder.exports.files import ExportError, write_atomic
 from autograder.files import parse_json_bounded, safe_file_name
 from autograder.grading.results import CheckResult, SubmissionResult
-from autograder.exports.wording import MARKS, error_text, located, location, message_of, points, status_note, words
+from autograder.exports.wording import (MARKS, error_text, located, location, message_of, points, shown,
+                                        status_note, words)
 
 def short_feedback(row: dict[str, Any], *, lang: str, checks: list[CheckResult] | None = None) -> str:
     """A line or two for an LMS feedback column, from a grades.csv row (and its check results)."""
@@ -93,6 +94,7 @@ def check_details_markdown(check: CheckResult, lang: str) -> list[str]:
 
 def markdown_feedback(result: SubmissionResult, lang: str) -> str:
     """The whole feedback as Markdown."""
+    result = shown(result, lang)
     w = words(lang)
     lines = [f"# {w['title']}: {md_text(result.assignment)} / {md_text(result.student_id)}", "",
              f"**{w['points']}: {points(result.total)} / {points(result.max)} ({result.percent:g}%)**", ""]
@@ -139,6 +141,7 @@ CSS = """
 
 def feedback_html(result: SubmissionResult, lang: str) -> str:
     """The feedback block (a ``<section>``) with every student-supplied text escaped."""
+    result = shown(result, lang)
     w, e = words(lang), html.escape
     out = ['<section id="ag-feedback">',
            f"<h1>{e(w['title'])}: {e(result.assignment)} / {e(result.student_id)}</h1>",

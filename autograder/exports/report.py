@@ -216,6 +216,16 @@ def _histogram_section(grades: pd.DataFrame) -> str:
     return f'<section id="totals"><h2>Totals</h2><div class="plot">{_histogram(grades)}</div></section>'
 
 
+def _shown_status(check: dict) -> str:
+    """The check's status, ``partial`` when some but not all of its points were earned."""
+    try:
+        earned, full = float(check.get("points", 0) or 0), float(check.get("max_points", 0) or 0)
+    except (TypeError, ValueError):
+        return str(check.get("status", "failed"))
+    status = str(check.get("status", "failed"))
+    return "partial" if status != "passed" and 0 < earned < full else status
+
+
 def check_stats(grades: pd.DataFrame, results: list[dict]) -> tuple[pd.DataFrame, bool]:
     """Per check: submissions passed, partial, failed; exact from results, else inferred from points."""
     checks = check_columns(grades)
@@ -226,7 +236,7 @@ def check_stats(grades: pd.DataFrame, results: list[dict]) -> tuple[pd.DataFrame
         for result in results:
             for check in result.get("checks", []):
                 if isinstance(check, dict) and "id" in check:
-                    seen.setdefault(check["id"], Counter())[check.get("status", "failed")] += 1
+                    seen.setdefault(check["id"], Counter())[_shown_status(check)] += 1
                     maxima[check["id"]] = float(check.get("max_points", 0) or 0)
         for name in [*(c for c in checks if c in seen), *(c for c in seen if c not in checks)]:
             counts = seen.get(name, Counter())
