@@ -104,6 +104,7 @@ def test_a_function_that_never_returns_times_out_and_the_other_checks_still_run(
 @pytest.mark.parametrize("name, content, status", [
     ("judy.ipynb", "{not json", "error: {path}: not a valid notebook (invalid JSON: "),
     ("kim.py", "", "error: {path}: the file is empty"),
+    ("kang.ipynb", "", "error: {path}: the file is empty"),
     ("lee.py", b"\xff\xfe\x00", "error: {path}: not UTF-8 text (byte 0)"),
     ("moon.ipynb", '{"nbformat": 2, "cells": []}', "error: {path}: notebook format 2 is not supported"),
     ("noh.ipynb", '{"nbformat": 3, "cells": []}', "error: {path}: not a valid nbformat 3 notebook (no worksheets with cells)"),
@@ -217,3 +218,30 @@ def test_cells_are_named_by_the_number_jupyter_shows_everywhere(tiny_course, tmp
     (tmp_path / "fb").mkdir()
     page = write_feedback(result, tmp_path / "fb", lang="en")[1].read_text(encoding="utf-8")
     assert page.count("In\xa0[2]:") + page.count("In [2]:") >= 1 and "In\xa0[3]" not in page and "In [3]" not in page
+
+
+def test_progress_tells_phases_cells_and_the_lines_the_code_prints(tiny_course, tmp_path, good_source):
+    heard = []
+    path = write_notebook(tmp_path / "bob.ipynb", good_source,
+                          "import time\nfor epoch in range(1, 4):\n    print(f'Epoch {epoch}/3 - loss: 0.1\\x1b[31m')\n"
+                          "    time.sleep(0.6)")
+    result = grade(tiny_course, path, on_progress=lambda event, fields: heard.append((event, fields)))
+    assert result.total == 4.0
+    events = [event for event, _ in heard]
+    assert events[0] == "worker" and events[-1] == "checks"
+    cells = [f for e, f in heard if e == "cell"]
+    assert [(f["cell"], f["of"]) for f in cells if not f["text"]] == [(1, 2), (2, 2)]
+    lines = [f["text"] for f in cells if f["text"]]
+    assert lines and lines[0] == "Epoch 1/3 - loss: 0.1\\x1b[31m"  # relayed as escaped text, never run as a code
+    assert all(f["cell"] == 2 for f in cells if f["text"])
+
+
+def test_a_forged_progress_message_is_refused_not_trusted(tiny_course, tmp_path, good_source):
+    forge = ("import sys\nfrom autograder.engine import protocol\n"
+             "fd = int(sys.argv[sys.argv.index('--rpc-out') + 1])\n"
+             "protocol.write_frame(fd, {'progress': {'cell': 10**9, 'of': 'all', 'text': 'x' * 10**6}})")
+    heard = []
+    result = grade(tiny_course, write_notebook(tmp_path / "eve.ipynb", good_source, forge),
+                   on_progress=lambda event, fields: heard.append(event))
+    assert result.status == "error: malformed progress message while running the submission's code"
+    assert result.total == 0

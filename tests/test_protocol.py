@@ -185,3 +185,17 @@ def test_a_frame_larger_than_the_pipe_crosses_with_a_deadline():
     writer.join()
     assert np.array_equal(protocol.decode(message["value"], got)["x"], np.arange(1 << 20))
     os.close(r), os.close(w)
+
+
+def test_progress_messages_are_checked_capped_and_escaped():
+    assert protocol.read_progress(protocol.progress_message(2, 5, "Epoch 1/30\x1b[2K" + "x" * 500)) == \
+        (2, 5, ("Epoch 1/30\\x1b[2K" + "x" * 500)[:protocol.PROGRESS_TEXT_CAP])
+    assert protocol.read_progress({"ok": True, "report": {}}) is None
+    for forged in ({"progress": {"cell": 3, "of": 2, "text": ""}}, {"progress": {"cell": True, "of": 2, "text": ""}},
+                   {"progress": {"cell": 1, "of": 2}}, {"progress": "cell 1"},
+                   {"progress": {"cell": 1, "of": 2, "text": ""}, "report": {}}):
+        if "report" in forged:
+            assert protocol.read_progress(forged) is None  # not a progress message: the run's reply is checked as such
+            continue
+        with pytest.raises(protocol.ProtocolError, match="malformed progress message"):
+            protocol.read_progress(forged)

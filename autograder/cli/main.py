@@ -66,12 +66,15 @@ def check(path: Path | None, name: str | None, lang: str | None, hidden: bool, d
     target, assignment = course.resolve_check_target(path, name)
     suite = "hidden" if hidden else "public"
     course.require_runtime(assignment, suite)
+    lang = lang or assignment.rubric(suite).language
+    echo(display.check_header(assignment.name, target))  # at once: a Keras notebook takes a minute
     if hidden:
         refuse_without_sandbox(no_sandbox)
     else:
         note_unsandboxed()  # a student's own machine: public checks may run unsandboxed
-    result = grade_submission(target, assignment, GradeOptions(suite=suite, data_dir=data_dir, threads=os.cpu_count() or 1))
-    echo(display.submission_report(result, lang or assignment.rubric(suite).language))
+    options = GradeOptions(suite=suite, data_dir=data_dir, threads=os.cpu_count() or 1, on_progress=_progress_printer(lang))
+    result = grade_submission(target, assignment, options)
+    echo(display.report_body(result, lang))
     if not result.all_passed:
         raise ChecksFailed("")
 
@@ -168,6 +171,23 @@ from autograder.cli.lms import export, feedback, gradescope, report  # noqa: E40
 
 for _command in (export, gradescope, report, feedback, assign, validate, release, new, similarity):
     grade.add_command(_command)
+
+
+def _progress_printer(lang: str):
+    """Phases on stderr as they happen; on a terminal, "running code cell k of n" rewrites one line."""
+    terminal = sys.stderr.isatty()
+    open_line = [False]
+
+    def show(event: str, fields: dict) -> None:
+        text = display.progress_text(event, fields, lang)
+        if terminal and event == "cell" and not fields.get("text"):
+            click.echo(f"\r\x1b[K{text}", err=True, nl=False)
+            open_line[0] = True
+            return
+        click.echo(("\r\x1b[K" if open_line[0] else "") + text, err=True)
+        open_line[0] = False
+
+    return show
 
 
 def _stderr_console():

@@ -16,7 +16,7 @@ import tempfile
 import threading
 import time
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any, Callable, Protocol
 
 from autograder.engine import lifetime, protocol, run_report, sandbox, scratch
 from autograder.engine.errors import CallTimeout, MissingName, StudentError, WorkerCrashed
@@ -63,7 +63,8 @@ class WorkerSession:
 
     def __init__(self, submission: Code, *, limits: Limits, requires: list[str] = (), seed: int = 0,
                  threads: int = 1, env: dict[str, str] | None = None, ro_paths: list[Path] = (),
-                 run_code: bool = True) -> None:
+                 run_code: bool = True, on_progress: Callable[[int, int, str], None] | None = None) -> None:
+        self.on_progress = on_progress  # (code cell k, of n, last output line): validated, capped, escaped
         self.submission, self.limits, self.requires = submission, limits, list(requires)
         self.seed, self.threads, self.env, self.ro_paths = seed, threads, dict(env or {}), list(ro_paths)
         self.run_code = run_code
@@ -135,6 +136,20 @@ class WorkerSession:
         what = "running the submission's code" if self.run_code else "starting the worker"
         try:
             reply, _ = self._exchange({"op": "run"}, [], what, self.remaining())
+            for _ in range(protocol.MAX_PROGRESS_MESSAGES + 1):
+                try:
+                    progress = protocol.read_progress(reply)
+                except protocol.ProtocolError as e:
+                    self.stop()
+                    raise WorkerCrashed(what, str(e)) from None
+                if progress is None:
+                    break
+                if self.on_progress is not None:
+                    self.on_progress(*progress)
+                reply, _ = self._receive(what, self.remaining())
+            else:
+                self.stop()
+                raise WorkerCrashed(what, "sent too many progress messages")
         except (CallTimeout, WorkerCrashed) as e:
             self.failure = e
             raise
@@ -212,6 +227,24 @@ class WorkerSession:
         try:
             protocol.write_frame(self._send, message, blobs, deadline=deadline)
             return protocol.read_frame(self._recv, deadline=deadline, max_bytes=self.limits.reply_bytes,
+                                       max_header=self.limits.reply_header_bytes)
+        except protocol.FrameTimeout:
+            self.stop()
+            self.expired = self.expired or whole
+            raise CallTimeout(what, self.limits.timeout if whole else self.limits.call_timeout, whole_submission=whole) from None
+        except (protocol.ProtocolError, BrokenPipeError, OSError) as e:
+            reason = self._death_reason() or str(e)
+            self.stop()
+            raise WorkerCrashed(what, reason) from None
+
+    def _receive(self, what: str, timeout: float) -> tuple[dict, list[bytes]]:
+        """The worker's next frame within ``timeout`` (after a progress message of the run)."""
+        whole = timeout >= self.remaining() - 1e-3
+        if timeout <= 0:
+            self.expired = True
+            raise CallTimeout(what, self.limits.timeout, whole_submission=True)
+        try:
+            return protocol.read_frame(self._recv, deadline=time.monotonic() + timeout, max_bytes=self.limits.reply_bytes,
                                        max_header=self.limits.reply_header_bytes)
         except protocol.FrameTimeout:
             self.stop()

@@ -284,3 +284,31 @@ def _read_into(fd: int, view: memoryview, deadline: float | None) -> None:
         if n == 0:
             raise ChannelClosed("the worker closed the channel")
         view = view[n:]
+
+
+# --- progress: the worker says which cell runs and relays the last line of output ------------------
+
+PROGRESS_TEXT_CAP = 200  # characters of the student's output relayed per progress message
+MAX_PROGRESS_MESSAGES = 10_000  # per run; more means a worker flooding the grader
+
+
+def progress_message(cell: int, of: int, text: str = "") -> dict:
+    """What the worker sends while it runs the code: ``{"progress": {...}}``; the run's reply comes after."""
+    return {"progress": {"cell": int(cell), "of": int(of), "text": str(text)[:PROGRESS_TEXT_CAP]}}
+
+
+def read_progress(message: dict) -> tuple[int, int, str] | None:
+    """(cell, of, text) of a well-formed progress message, None for any other message.
+
+    Raises ProtocolError for a progress message of the wrong shape (the worker is not trusted).
+    """
+    if set(message) != {"progress"}:
+        return None
+    body = message["progress"]
+    if not isinstance(body, dict) or set(body) != {"cell", "of", "text"}:
+        raise ProtocolError("malformed progress message")
+    cell, of, text = body["cell"], body["of"], body["text"]
+    if not all(type(n) is int for n in (cell, of)) or not 0 <= cell <= of <= MAX_PROGRESS_MESSAGES or not isinstance(text, str):
+        raise ProtocolError("malformed progress message")
+    printable = "".join(ch if ch.isprintable() else f"\\x{ord(ch):02x}" if ord(ch) < 256 else "?" for ch in text)
+    return cell, of, printable[:PROGRESS_TEXT_CAP]

@@ -76,10 +76,35 @@ def check_line(check: CheckResult, width: int, lang: str) -> list[str]:
     return lines
 
 
+PHASES = {
+    "en": {"worker": "starting the worker...", "cell": "running code cell {cell} of {of}",
+           "checks": "running the checks...", "accuracy": "held-out accuracy"},
+    "ko": {"worker": "작업 프로세스를 시작하는 중...", "cell": "코드 셀 {of}개 중 {cell}번째 실행 중",
+           "checks": "검사를 실행하는 중...", "accuracy": "평가용 데이터 정확도"},
+}
+
+
+def check_header(assignment: str, path: object) -> str:
+    """The first line of ``grade check``, printed before anything runs."""
+    return f"{assignment}: {path}"
+
+
+def progress_text(event: str, fields: dict, lang: str) -> str:
+    """One line for a phase of a long run; a cell's output line is relayed as capped, escaped text."""
+    text = PHASES[lang][event].format(**{k: v for k, v in fields.items() if k in ("cell", "of")})
+    line = str(fields.get("text") or "")
+    return f"  | {line}" if line else f"  ... {text}"
+
+
 def submission_report(result: SubmissionResult, lang: str) -> str:
-    """What ``grade check`` prints: each check, messages for failures, cell errors, hints, the total."""
+    """What ``grade check`` prints: the header, then :func:`report_body`."""
+    return check_header(result.assignment, result.path) + "\n" + report_body(result, lang)
+
+
+def report_body(result: SubmissionResult, lang: str) -> str:
+    """Each check, messages for failures, cell errors, hints, figures such as accuracy, the total."""
     words = LABELS[lang]
-    lines = [f"{result.assignment}: {result.path}"]
+    lines: list[str] = []
     result = shown(result, lang)  # partial credit as partial, hints in one language
     width = max((len(c.id) for c in result.checks), default=10)
     if result.status != "graded":
@@ -94,6 +119,8 @@ def submission_report(result: SubmissionResult, lang: str) -> str:
         lines.append(f"  {words['hint']} ({where}line {hint['line']}): {hint['hint']}")
     for check in result.checks:
         lines += check_line(check, width, lang)
+    if "accuracy" in result.metrics:
+        lines.append(f"  {PHASES[lang]['accuracy']}: {result.metrics['accuracy']:.4f}")
     lines.append(f"{words['total']}: {fmt_points(result.total)}/{fmt_points(result.max)} ({result.percent:.1f}%)")
     return "\n".join(lines)
 

@@ -12,7 +12,7 @@ import sys
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 import pytest
 
@@ -40,6 +40,8 @@ class GradeOptions:
     data_dir: Path | None = None  # Fashion-MNIST folder for Keras assignments
     timeout: float | None = None  # overrides the rubric's wall-clock limit
     env: dict[str, str] = field(default_factory=dict)
+    # Hears what a long run is doing: ("worker", {}), ("cell", {"cell", "of", "text"}), ("checks", {}).
+    on_progress: Callable[[str, dict[str, Any]], None] | None = field(default=None, compare=False, repr=False)
 
 
 def grade_submission(path: Path, assignment: Assignment, options: GradeOptions | None = None, *,
@@ -63,9 +65,15 @@ def grade_submission(path: Path, assignment: Assignment, options: GradeOptions |
     model_file = rubric.model_file if rubric.model_file in submission.files else None
     session = WorkerSession(submission, limits=limits, requires=rubric.requires, seed=options.seed,
                             threads=options.threads, env={**env, **options.env}, ro_paths=ro_paths,
-                            run_code=model_file is None)
+                            run_code=model_file is None, on_progress=_cell_progress(options.on_progress))
+    tell = options.on_progress or (lambda event, fields: None)
     try:
+        tell("worker", {})
         session.start()
+        if options.on_progress is not None:  # run the code now, so its cells are heard before the checks start
+            with contextlib.suppress(GradingError, CallTimeout, WorkerCrashed):
+                session.load()
+        tell("checks", {})
         plugin = GradingPlugin(session, rubric, "hidden" if options.suite == "hidden" else "public",
                                data_dir=options.data_dir)
         _run_pytest(rubric, plugin)
@@ -84,6 +92,12 @@ def grade_submission(path: Path, assignment: Assignment, options: GradeOptions |
     result.hints = _hints(submission, result.cell_errors)
     result.duration_s = round(time.monotonic() - started, 3)
     return result
+
+
+def _cell_progress(on_progress):
+    if on_progress is None:
+        return None
+    return lambda cell, of, text: on_progress("cell", {"cell": cell, "of": of, "text": text})
 
 
 def _run_pytest(rubric: Rubric, plugin: GradingPlugin) -> None:
