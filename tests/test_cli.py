@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pandas as pd
 import pytest
 from click.testing import CliRunner
@@ -245,3 +247,25 @@ def test_student_text_reaches_the_terminal_escaped(tiny_course, tmp_path):
     assert "\x1b" not in result.stdout and "\x07" not in result.stdout and "\r" not in result.stdout
     assert "  status: error: raised RuntimeError at import (line 1): \\x1b]0;owned\\x07\\x1b[2K\\rall graded\n" \
            "'::error::fake\n" in result.stdout
+
+
+def test_check_prints_its_header_then_says_what_it_is_doing(tiny_course, tmp_path, good_source):
+    path = write_notebook(tmp_path / "tiny.ipynb", good_source, "print('Epoch 1/1 - loss: 0.5')")
+    result = invoke("check", str(path), "--lang", "en")
+    assert result.stdout.startswith(f"tiny: {path}\n  PASS")
+    assert result.stderr.splitlines() == [
+        "  ... starting the worker...", "  ... running code cell 1 of 2", "  ... running code cell 2 of 2",
+        "  | Epoch 1/1 - loss: 0.5", "  ... running the checks...",
+    ]
+    korean = invoke("check", str(path), "--lang", "ko")
+    assert "  ... 코드 셀 2개 중 2번째 실행 중" in korean.stderr.splitlines()
+
+
+def test_batch_prints_done_total_and_rate_when_not_on_a_terminal(tiny_course, tmp_path, good_source):
+    subs = tmp_path / "subs"
+    subs.mkdir()
+    for i in (1, 2):
+        (subs / f"s{i}.py").write_text(good_source, encoding="utf-8")
+    result = invoke("batch", str(subs), "-a", "tiny", "-o", str(tmp_path / "out" / "grades.csv"))
+    assert result.exit_code == 0
+    assert re.fullmatch(r"graded 2/2 submissions \(\d+\.\d/min\)", result.stderr.splitlines()[-1]), result.stderr

@@ -63,3 +63,10 @@ def test_partial_credit_shows_as_partial():
     lines = submission_report(result(), "en").splitlines()
     assert any(re.match(r"\s+PART\s+test_learns_xor\s+1\.3333/2", line) for line in lines), lines
     assert any(re.match(r"\s+FAIL\s+test_shape\s+0/1", line) for line in lines)
+
+
+def test_the_held_out_accuracy_is_in_the_report():
+    graded = result()
+    graded.metrics["accuracy"] = 0.8712
+    assert "  held-out accuracy: 0.8712" in submission_report(graded, "en").splitlines()
+    assert "  평가용 데이터 정확도: 0.8712" in submission_report(graded, "ko").splitlines()

@@ -51,7 +51,8 @@ class BatchSummary:
 def run_batch(subs_dir: Path, assignment: Assignment, out_csv: Path, *, options: GradeOptions | None = None,
               jobs: int | None = None, force: bool = False, scheduler: str | None = None,
               manifest: Path | None = None, on_result: Callable[[SubmissionResult, bool], None] | None = None,
-              layout: str | None = None, timezone: str | None = None) -> BatchSummary:
+              layout: str | None = None, timezone: str | None = None,
+              on_start: Callable[[int], None] | None = None) -> BatchSummary:
     """Grade every submission in ``subs_dir`` and write ``out_csv`` and ``results/<id>.json`` beside it.
 
     ``subs_dir`` is today's folder of submissions or an LMS download (its .zip or
@@ -98,6 +99,8 @@ def run_batch(subs_dir: Path, assignment: Assignment, out_csv: Path, *, options:
                                                          entry.status, engine_version=__version__,
                                                          submitted_at=times.get(entry.student_id))
             _write_json(results_dir / f"{safe_file_name(entry.student_id)}.json", results[entry.student_id])
+    if on_start:  # progress: how many submissions will be graded or taken from the journal
+        on_start(len(paths))
     with journal_mod.Journal(out_csv.parent / JOURNAL_NAME) as journal:
         todo = []
         for path in paths:

@@ -10,6 +10,7 @@ from pathlib import Path
 import click
 
 from autograder.grading import course
+from autograder.cli import progress
 from autograder.exports import display
 from autograder.cli.output import echo, no_sandbox_option, note_unsandboxed, refuse_without_sandbox
 from autograder.engine import lifetime
@@ -72,7 +73,7 @@ def check(path: Path | None, name: str | None, lang: str | None, hidden: bool, d
         refuse_without_sandbox(no_sandbox)
     else:
         note_unsandboxed()  # a student's own machine: public checks may run unsandboxed
-    options = GradeOptions(suite=suite, data_dir=data_dir, threads=os.cpu_count() or 1, on_progress=_progress_printer(lang))
+    options = GradeOptions(suite=suite, data_dir=data_dir, threads=os.cpu_count() or 1, on_progress=progress.check_progress(lang))
     result = grade_submission(target, assignment, options)
     echo(display.report_body(result, lang))
     if not result.all_passed:
@@ -109,20 +110,16 @@ def batch(subs: Path, name: str, out: Path, jobs: int | None, force: bool, publi
     download (Canvas, Moodle, Blackboard, Gradescope, GitHub Classroom), the .zip
     itself or its extracted folder.
     """
-    from rich.progress import Progress
-
     from autograder.batch.run import run_batch
 
     assignment = course.get_assignment(name, course.find_course_root())
     options = GradeOptions(suite="public" if public else "hidden", seed=seed, data_dir=data_dir)
     course.require_runtime(assignment, options.suite)
     refuse_without_sandbox(no_sandbox)
-    console = _stderr_console()
-    with Progress(transient=True, console=console, disable=not console.is_terminal) as progress:
-        task = progress.add_task(f"grading {name}", total=None)
+    with progress.batch_progress(name, _stderr_console()) as shown:
         summary = run_batch(subs, assignment, out, options=options, jobs=jobs, force=force, scheduler=scheduler,
-                            manifest=manifest, layout=layout, timezone=timezone,
-                            on_result=lambda result, reused: progress.advance(task))
+                            manifest=manifest, layout=layout, timezone=timezone, on_start=shown.start,
+                            on_result=lambda result, reused: shown.advance())
     echo(display.batch_summary(summary.results, str(out), summary.reused))
     for line in summary.intake.lines() if summary.intake else []:
         echo(line)
@@ -171,23 +168,6 @@ from autograder.cli.lms import export, feedback, gradescope, report  # noqa: E40
 
 for _command in (export, gradescope, report, feedback, assign, validate, release, new, similarity):
     grade.add_command(_command)
-
-
-def _progress_printer(lang: str):
-    """Phases on stderr as they happen; on a terminal, "running code cell k of n" rewrites one line."""
-    terminal = sys.stderr.isatty()
-    open_line = [False]
-
-    def show(event: str, fields: dict) -> None:
-        text = display.progress_text(event, fields, lang)
-        if terminal and event == "cell" and not fields.get("text"):
-            click.echo(f"\r\x1b[K{text}", err=True, nl=False)
-            open_line[0] = True
-            return
-        click.echo(("\r\x1b[K" if open_line[0] else "") + text, err=True)
-        open_line[0] = False
-
-    return show
 
 
 def _stderr_console():

@@ -125,6 +125,18 @@ def report_body(result: SubmissionResult, lang: str) -> str:
     return "\n".join(lines)
 
 
+def batch_progress_line(done: int, total: int, elapsed_s: float) -> str:
+    """A plain progress line for logs: done/total, rate and time left."""
+    rate = done / elapsed_s if elapsed_s > 0 else 0.0
+    left = f", about {_duration((total - done) / rate)} left" if rate > 0 and done < total else ""
+    return f"graded {done}/{total} submissions ({rate * 60:.1f}/min){left}"
+
+
+def _duration(seconds: float) -> str:
+    seconds = int(round(seconds))
+    return f"{seconds // 60} min {seconds % 60} s" if seconds >= 60 else f"{seconds} s"
+
+
 def batch_summary(results: list[SubmissionResult], csv_path: str, reused: int) -> str:
     counts = Counter("error" if r.status.startswith("error") else r.status for r in results)
     parts = ", ".join(f"{n} {status}" for status, n in sorted(counts.items()))
