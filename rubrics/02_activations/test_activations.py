@@ -8,7 +8,7 @@ function, so a wrong ``sigmoid`` does not also cost ``sigmoid_grad`` its points.
 import numpy as np
 import pytest
 
-from autograder.checks import expect_close, expect_true, fail
+from autograder.checks import CheckFailed, StudentError, expect_close, expect_true, fail
 
 CHOSEN = np.array([-10.0, -3.0, -1.0, -0.5, -1e-3, 0.0, 1e-3, 0.5, 1.0, 3.0, 10.0])
 LARGE = np.array([-1e4, -1000.0, -100.0, 0.0, 100.0, 1000.0, 1e4])
@@ -210,10 +210,17 @@ def test_functions_keep_their_input(submission):
     """A function that writes into its argument changes the caller's array (e.g. z[z < 0] = 0)."""
     for name in ("sigmoid", "tanh", "relu", "leaky_relu", "elu", "heaviside", "softmax", "sigmoid_grad", "relu_grad"):
         z = np.array([[-2.0, -0.5, 0.0, 0.5, 2.0]])
-        answer = submission.inspect("call_keeps_inputs", submission.value(name), args=[z.copy()])
+        try:
+            answer = submission.inspect("call_keeps_inputs", submission.value(name), args=[z.copy()])
+        except StudentError as e:  # named for the student's function, not the inspector that called it
+            raise StudentError(f"{name}(z)", e.ename, e.evalue, e.traceback) from None
         kept = answer.get("kept") if isinstance(answer, dict) else None
-        expect_true(kept == [True], what=f"{name}(z) must not change z", expected="z unchanged after the call",
-                    got="z was modified in place", hint="copy first (z = np.array(z, dtype=float)) or use np.maximum / np.where")
+        if kept != [True]:
+            raise CheckFailed(f"{name}(z)", expected="z unchanged after the call", got="z was modified in place",
+                              hint="먼저 복사하거나 (z = np.array(z, dtype=float)) np.maximum / np.where를 쓰세요 / "
+                                   "copy first (z = np.array(z, dtype=float)) or use np.maximum / np.where",
+                              message=f"{name}(z) must not change z: it was modified in place",
+                              message_ko=f"{name}(z)가 입력 배열 z를 바꾸면 안 됩니다: z가 제자리에서 바뀌었습니다")
 
 
 # --- shapes -----------------------------------------------------------------------------------
