@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import re
+from pathlib import Path
+
 import pandas as pd
 import pytest
 
@@ -174,3 +177,29 @@ def test_file_times_for_the_late_policy_come_with_a_warning(tiny_course, subs, t
     assert summary.warnings == [
         "the late policy uses file modification times for 5 submission(s) (badjson, empty, folder, loops, raises); "
         "they are easy to back-date: give --manifest with the LMS's submission times"]
+
+
+@pytest.mark.slow  # grades seven submissions (about 40 s on 2 cores)
+def test_the_bundled_examples_do_what_their_readme_says(tmp_path):
+    """examples/01_logic_gates/README.md's table is a claim about grade batch: check every row."""
+    repo = Path(__file__).resolve().parent.parent
+    folder = repo / "examples" / "01_logic_gates"
+    rows = re.findall(r"^\| (\d+)\S* \| [^|]+ \| ([^|]+) \|$", (folder / "README.md").read_text(encoding="utf-8"), re.M)
+    assert len(rows) == len(list(folder.glob("2024*"))) == 7
+    summary = run_batch(folder, Assignment("01_logic_gates", repo), tmp_path / "grades.csv", jobs=2)
+    results = {r.student_id: r for r in summary.results}
+    grades = pd.read_csv(tmp_path / "grades.csv", dtype={"student_id": str}, keep_default_na=False).set_index("student_id")
+    for student, expected in rows:
+        result = results[student]
+        lost = sorted(c.id for c in result.checks if c.points < c.max_points)
+        if expected.startswith("full marks"):
+            assert (result.status, lost) == ("graded", []), student
+        elif expected.startswith("loses"):
+            assert (result.status, lost) == ("graded", sorted(re.findall(r"`(\w+)`", expected))), student
+        elif expected.startswith("0, graded"):
+            assert (result.status, result.total) == ("graded", 0), student
+        else:
+            assert expected.startswith("`error: ...`") and result.status.startswith("error: "), student
+        if "the cell error is in `notes`" in expected:
+            assert grades.loc[student, "notes"] == "cell 1: ModuleNotFoundError"
+            assert "keras.layers" in result.hints[0]["hint"]
