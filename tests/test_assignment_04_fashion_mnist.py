@@ -208,10 +208,14 @@ def test_a_file_that_is_not_a_keras_model_says_so(graded):
 def test_the_public_checks_pass_on_a_trained_submission_and_fail_the_template(tmp_path):
     options = GradeOptions(suite="public", data_dir=DATA)
     trained = grade_submission(MUTANTS / "one_epoch.py", ASSIGNMENT, options)
-    assert (trained.status, trained.total, trained.max) == ("graded", 2, 2)
+    assert (trained.status, trained.max) == ("graded", 3)
+    assert [c.status for c in trained.checks[:2]] == ["passed", "passed"]
+    accuracy = trained.metrics["accuracy"]  # `grade check` prints it: the held-out accuracy, as grading measures it
+    assert 0.5 < accuracy < 1 and trained.checks[2].points == pytest.approx(min(1, max(0, (accuracy - 0.75) / 0.1)), abs=1e-3)
     template = grade_submission(TEMPLATE, ASSIGNMENT, options)
     assert (template.status, template.total) == ("graded", 0)
-    assert all(c.message.startswith("build_model() raised NotImplementedError") for c in template.checks)
+    assert all(c.message.startswith("build_model() raised NotImplementedError") for c in template.checks[:2])
+    assert "accuracy" not in template.metrics
 
 
 def test_the_rubric_names_the_data_and_the_model_file():
