@@ -135,3 +135,12 @@ def test_run_autograder_always_writes_valid_results(tmp_path, validator, batch_w
     document = json.loads((root / "results" / "results.json").read_text(encoding="utf-8"))
     validator.validate(document)
     assert document["score"] == (3.5 if batch_works else 0)
+
+
+def test_cli_makes_missing_output_folders(tmp_path, validator):
+    source = tmp_path / "0001.json"
+    source.write_text(json.dumps(graded().to_dict()), encoding="utf-8")
+    out = tmp_path / "autograder" / "results" / "results.json"
+    result = CliRunner().invoke(gradescope, [str(source), "-o", str(out)], catch_exceptions=False)
+    assert (result.exit_code, result.output) == (0, f"Wrote {out}\n")
+    validator.validate(json.loads(out.read_text(encoding="utf-8")))
