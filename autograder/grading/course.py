@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import sys
 from dataclasses import dataclass
@@ -88,9 +89,9 @@ def released_assignment(start: Path) -> Assignment | None:
 
 def marker_text(assignment: Assignment) -> str:
     """MARKER's content: the assignment's name; its public checks are in checks/ beside it."""
-    return ("# Written by `grade release`: `grade check` and `grade ci` read this folder's name from here\n"
-            "# and run the public checks in checks/. Keep it in the repository.\n"
-            f"[assignment]\nname = \"{assignment.name}\"\npublic_checks = \"checks/rubric.toml\"\n")
+    return ("# Written by `grade release`: `grade check` and `grade ci` read this folder's assignment from here\n"
+            "# and run the public checks in checks/ beside it. Keep it in the repository.\n"
+            f"[assignment]\nname = {json.dumps(assignment.name)}\n")
 
 
 def assignments_for(start: Path | None) -> list[Assignment]:
