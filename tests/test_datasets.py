@@ -219,6 +219,7 @@ def test_the_worker_view_is_built_once(worker_home, monkeypatch):
     assert prepare_worker_keras_home(REAL, worker_home.parent) == worker_home
 
 
+@pytest.mark.slow  # starts TensorFlow in a worker (about 15-35 s)
 def test_keras_loads_the_worker_view_through_a_writable_home(worker_home, tmp_path):
     """In a subprocess, as in the worker: KERAS_HOME is writable, the data behind a link is not."""
     home = link_keras_home(worker_home, tmp_path / "keras")

@@ -69,6 +69,7 @@ def test_new_scaffolds_an_assignment_that_validates(empty_course):
     ]
 
 
+@pytest.mark.slow  # a nested pytest run of the new project (about 20-55 s)
 def test_the_scaffolds_own_project_test_passes(empty_course):
     create_assignment(empty_course, "demo")
     path = empty_course / "tests" / "test_assignment_demo.py"
