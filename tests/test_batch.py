@@ -203,3 +203,14 @@ def test_the_bundled_examples_do_what_their_readme_says(tmp_path):
         if "the cell error is in `notes`" in expected:
             assert grades.loc[student, "notes"] == "cell 1: ModuleNotFoundError"
             assert "keras.layers" in result.hints[0]["hint"]
+
+
+def test_notes_are_cut_at_a_word_not_in_the_middle_of_one():
+    from autograder.batch.run import notes_of
+    from autograder.grading.results import CheckResult, SubmissionResult
+
+    checks = [CheckResult(f"test_check_number_{i:02d}", "error", 0, 1) for i in range(40)]
+    notes = notes_of(SubmissionResult("s1", "tiny", "s1.py", "h", checks=checks))
+    assert len(notes) <= 500 and notes.endswith("…")
+    assert notes[:-1].rstrip(" ;,").endswith(("error", "timeout")), notes[-60:]
+    assert notes.startswith("test_check_number_00: error; test_check_number_01: error")
