@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import dataclasses
-import re
 from pathlib import Path
 from typing import Any
 
 from autograder.errors import GradingError
+from autograder.grading.language import in_language
 from autograder.grading.results import CheckResult, SubmissionResult
 
 LANGUAGES = ("ko", "en")
@@ -92,24 +92,6 @@ def error_text(error: dict[str, Any]) -> str:
     return f"{error.get('ename', 'Error')}: {evalue[0] if evalue else ''}".strip().rstrip(":")
 
 
-_HANGUL = re.compile(r"[\uac00-\ud7a3\u3131-\u318e]")
-
-
-def in_language(text: str | None, lang: str) -> str | None:
-    """One side of a ``"한국어 / English"`` text (the convention of hints and check authors), else the text.
-
-    The split is at the first `` / `` with Hangul before it and none after it, so
-    ``np.maximum / np.where`` inside one language is left alone.
-    """
-    if not text:
-        return text
-    for match in re.finditer(r" / ", text):
-        korean, english = text[: match.start()], text[match.end():]
-        if _HANGUL.search(korean) and not _HANGUL.search(english):
-            return korean if lang == "ko" else english
-    return text
-
-
 def shown_status(check: CheckResult) -> str:
     """``partial`` whenever some but not all of a check's points were earned, else its status."""
     if check.status != "passed" and 0 < check.points < check.max_points:
@@ -134,8 +116,8 @@ def shown(result: SubmissionResult, lang: str) -> SubmissionResult:
     def one(text: Any) -> Any:
         return clean(in_language(text, lang)) if isinstance(text, str) else text
 
-    checks = [dataclasses.replace(c, status=shown_status(c), message=one(c.message), message_ko=one(c.message_ko),
-                                  expected=clean(c.expected), got=clean(c.got), hint=one(c.hint))
+    checks = [dataclasses.replace(c, status=shown_status(c), message=clean(c.message), message_ko=clean(c.message_ko),
+                                  expected=one(c.expected), got=clean(c.got), hint=one(c.hint))
               for c in result.checks]
     hints = [{**h, **{k: one(h[k]) for k in ("hint", "text", "en", "ko", "message", "message_ko") if k in h}}
              for h in result.hints]

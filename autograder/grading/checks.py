@@ -13,6 +13,7 @@ import numpy as np
 
 from autograder.engine.errors import CallTimeout, MissingName, StudentError, WorkerCrashed
 from autograder.engine.values import show
+from autograder.grading.language import in_language
 
 __all__ = [
     "CallTimeout", "CheckFailed", "MissingName", "StudentError", "WorkerCrashed",
@@ -34,11 +35,11 @@ class CheckFailed(AssertionError):
 
     def _render(self, lang: str) -> str:
         words = {"en": ("expected", "got"), "ko": ("기대한 값", "받은 값")}[lang]
-        parts = [self.what]
+        parts = [in_language(self.what, lang)]  # "한국어 / English" texts of check authors: one side each
         if self.expected is not None:
-            parts.append(f"{words[0]} {self.expected}")
+            parts.append(f"{words[0]} {in_language(self.expected, lang)}")
         if self.got is not None:
-            parts.append(f"{words[1]} {self.got}")
+            parts.append(f"{words[1]} {in_language(self.got, lang)}")
         return ": ".join(parts[:1]) + (": " + ", ".join(parts[1:]) if len(parts) > 1 else "")
 
 
