@@ -208,7 +208,9 @@ def test_validate_and_hidden_checks_refuse_too_but_public_checks_run_with_a_note
     assert (result.exit_code, result.stdout, result.stderr) == (2, "", NO_SANDBOX)
     result = CliRunner().invoke(grade, ["check", str(path), "-a", "tiny"])
     assert result.exit_code == 0 and result.stdout.endswith("Total: 4/4 (100.0%)\n")
-    assert result.stderr == "note: the sandbox is turned off (GRADE_SANDBOX=none): submissions run without a sandbox\n"
+    note, *phases = result.stderr.splitlines()  # then what it is doing (starting the worker, ...)
+    assert note == "note: the sandbox is turned off (GRADE_SANDBOX=none): submissions run without a sandbox"
+    assert phases[0] == "  ... starting the worker..."
 
 
 def test_batch_where_bwrap_is_missing_says_how_to_install_it(tiny_course, tmp_path, good_source, monkeypatch):
@@ -259,13 +261,3 @@ def test_check_prints_its_header_then_says_what_it_is_doing(tiny_course, tmp_pat
     ]
     korean = invoke("check", str(path), "--lang", "ko")
     assert "  ... 코드 셀 2개 중 2번째 실행 중" in korean.stderr.splitlines()
-
-
-def test_batch_prints_done_total_and_rate_when_not_on_a_terminal(tiny_course, tmp_path, good_source):
-    subs = tmp_path / "subs"
-    subs.mkdir()
-    for i in (1, 2):
-        (subs / f"s{i}.py").write_text(good_source, encoding="utf-8")
-    result = invoke("batch", str(subs), "-a", "tiny", "-o", str(tmp_path / "out" / "grades.csv"))
-    assert result.exit_code == 0
-    assert re.fullmatch(r"graded 2/2 submissions \(\d+\.\d/min\)", result.stderr.splitlines()[-1]), result.stderr

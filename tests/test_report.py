@@ -123,7 +123,7 @@ def test_bad_inputs_name_the_file(batch):
     pd.DataFrame({"a": ["1"], "b": ["2"]}).to_csv(batch / "s.csv", index=False)
     with pytest.raises(ExportError, match=r"s\.csv: missing column score"):
         write_report(batch / "grades.csv", batch / "r.html", similarity_csv=batch / "s.csv")
-    assert write_report(batch / "grades.csv", batch / "no" / "r.html").exists()  # missing folders are made
+    assert write_report(batch / "grades.csv", batch / "no" / "r.html").path.exists()  # missing folders are made
 
 
 def test_cli(batch):
@@ -159,7 +159,7 @@ def test_partial_credit_counts_as_partial(batch):
         checks = [CheckResult("test_xor", "failed" if i else "passed", 1.3333 if i else 2.0, 2.0)]
         (results / f"s{i}.json").write_text(json.dumps(
             SubmissionResult(f"s{i}", "xor_mlp", "x.ipynb", "h", checks=checks).to_dict()), encoding="utf-8")
-    page = write_report(batch / "grades.csv", batch / "r.html").read_text(encoding="utf-8")
+    page = write_report(batch / "grades.csv", batch / "r.html").path.read_text(encoding="utf-8")
     rows = re.findall(r"<tr><td><code>test_xor</code></td><td class=\"num\">[\d.]+%</td>"
                       r"<td class=\"num\">(\d+)</td><td class=\"num\">(\d+)</td><td class=\"num\">(\d+)</td>", page)
     assert rows == [("1", "5", "0")]

@@ -68,11 +68,11 @@ def check(path: Path | None, name: str | None, lang: str | None, hidden: bool, d
     suite = "hidden" if hidden else "public"
     course.require_runtime(assignment, suite)
     lang = lang or assignment.rubric(suite).language
-    echo(display.check_header(assignment.name, target))  # at once: a Keras notebook takes a minute
     if hidden:
         refuse_without_sandbox(no_sandbox)
     else:
         note_unsandboxed()  # a student's own machine: public checks may run unsandboxed
+    echo(display.check_header(assignment.name, target))  # at once: a Keras notebook takes a minute
     options = GradeOptions(suite=suite, data_dir=data_dir, threads=os.cpu_count() or 1, on_progress=progress.check_progress(lang))
     result = grade_submission(target, assignment, options)
     echo(display.report_body(result, lang))

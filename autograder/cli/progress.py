@@ -42,6 +42,7 @@ class BatchProgress:
         self.bar = self.task = None
         self.stop = threading.Event()
         self.ticker: threading.Thread | None = None
+        self.ticks = 0
 
     def start(self, total: int) -> None:
         self.total, self.started = total, time.monotonic()
@@ -68,6 +69,7 @@ class BatchProgress:
 
     def _tick(self) -> None:
         while not self.stop.wait(self.every_s):
+            self.ticks += 1
             click.echo(display.ci_log_safe(self.line()), err=True)
 
     def close(self) -> None:
@@ -76,7 +78,8 @@ class BatchProgress:
         if self.ticker is not None:
             self.stop.set()
             self.ticker.join()
-            click.echo(display.ci_log_safe(self.line()), err=True)
+            if self.ticks:  # a batch long enough to show progress ends with its last figures
+                click.echo(display.ci_log_safe(self.line()), err=True)
 
 
 @contextlib.contextmanager
