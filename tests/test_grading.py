@@ -232,7 +232,7 @@ def test_progress_tells_phases_cells_and_the_lines_the_code_prints(tiny_course, 
     cells = [f for e, f in heard if e == "cell"]
     assert [(f["cell"], f["of"]) for f in cells if not f["text"]] == [(1, 2), (2, 2)]
     lines = [f["text"] for f in cells if f["text"]]
-    assert lines[:3] == [f"Epoch {k}/3 - loss: 0.1\\x1b[31m" for k in (1, 2, 3)]  # escaped text, never run as codes
+    assert lines[0] == "Epoch 1/3 - loss: 0.1\\x1b[31m"  # relayed as escaped text, never run as codes
     assert len(lines) <= 12  # a flood of output is kept (capped) in the result, not relayed line by line
     assert "noise 0\n" in result.cell_outputs[-1]["outputs"][0]["text"]
     assert all(f["cell"] == 2 for f in cells if f["text"])
