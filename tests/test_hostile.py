@@ -612,7 +612,10 @@ def test_a_worker_that_stops_reading_cannot_stall_the_grader(corpus: Corpus) -> 
     result = corpus.results["stop_reading"]
     # the whole submission's wall-clock limit, plus starting and killing workers on a loaded machine
     assert result["duration_s"] <= LIMITS["timeout"] + 60, result["duration_s"]
-    assert result["status"] == "timeout"
+    # Its helper stops the worker only if it catches it asleep between requests; whether it does
+    # depends on timing (the worker's output relay wakes it), so the batch case proves the bound
+    # and the next test proves the stopped worker's timeout deterministically.
+    assert result["status"] in ("timeout", "graded"), result["status"]
 
 
 def test_a_big_request_to_a_stopped_worker_times_out(corpus: Corpus) -> None:
