@@ -42,7 +42,7 @@ def test_broken_submissions_are_rows_and_the_good_one_is_unaffected(tiny_course,
     summary = run(tiny_course, subs, tmp_path / "out", jobs=2)
     grades = pd.read_csv(tmp_path / "out" / "grades.csv").set_index("student_id")
     assert list(grades.columns) == ["name", "test_and", "test_and_arrays", "test_total", "total", "max", "percent", "status",
-                                    "graded_by", "sandbox", "duration_s", "notes", "content_hash", "submitted_at"]
+                                    "graded_by", "sandbox", "duration_s", "notes", "review", "content_hash", "submitted_at"]
     assert grades.loc["good", "total"] == 4 and grades.loc["good", "status"] == "graded"
     assert grades.loc["folder", "total"] == 3 and grades.loc["folder", "test_total"] == 0
     assert grades.loc["raises", "status"] == "error: raised RuntimeError at import (line 1): oops"

@@ -258,9 +258,9 @@ def grades_frame(results: list[SubmissionResult], checks: dict[str, float], *,
                    sandbox=r.sandbox, duration_s=r.duration_s)
         row.update({m: r.metrics.get(m) for m in metric_names})
         late = "marked late by the LMS" if person is not None and person.late else ""
-        row.update(notes="; ".join(n for n in (late, notes_of(r)) if n)[:500], content_hash=r.content_hash, submitted_at=r.submitted_at or "")
+        row.update(notes="; ".join(n for n in (late, notes_of(r)) if n)[:500], review=r.review, content_hash=r.content_hash, submitted_at=r.submitted_at or "")
         rows.append(row)
-    columns = ["student_id", "name", *check_ids, *FIXED_COLUMNS, *metric_names, "notes", "content_hash", "submitted_at"]
+    columns = ["student_id", "name", *check_ids, *FIXED_COLUMNS, *metric_names, "notes", "review", "content_hash", "submitted_at"]
     return pd.DataFrame(rows, columns=columns)
 
 

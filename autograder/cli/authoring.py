@@ -20,8 +20,9 @@ from autograder.errors import ChecksFailed
 @click.option("-a", "--assignment", "name", required=True, help="Assignment name, as in rubrics/NAME.")
 @click.option("-j", "--jobs", type=int, default=None, help="Submissions graded at once (default: number of cores).")
 @click.option("--data-dir", type=click.Path(path_type=Path), help="Fashion-MNIST folder (or $GRADE_FASHION_MNIST).")
+@click.option("--heldout", type=click.Path(path_type=Path, file_okay=False), help="A private held-out set (t10k-*-ubyte.gz in the Fashion-MNIST IDX layout) instead of the public split.")
 @no_sandbox_option
-def validate(name: str, jobs: int | None, data_dir: Path | None, no_sandbox: bool) -> None:
+def validate(name: str, jobs: int | None, data_dir: Path | None, heldout: Path | None, no_sandbox: bool) -> None:
     """Prove an assignment's checks: the solution scores full marks, the template 0, every mutant loses points.
 
     Runs the hidden and public checks on solutions/NAME/NAME.py and .ipynb, on
@@ -30,12 +31,14 @@ def validate(name: str, jobs: int | None, data_dir: Path | None, no_sandbox: boo
     mutation score and the checks that catch no mutant. Exits 1 when the
     solution loses points, the template scores above 0 or a mutant survives.
     """
-    from autograder.grading.grade import GradeOptions
     from autograder.authoring.validate import format_report, validate_assignment
+    from autograder.grading import datasets
+    from autograder.grading.grade import GradeOptions
 
     assignment = course.get_assignment(name, course.find_course_root())
     refuse_without_sandbox(no_sandbox)
-    report = validate_assignment(assignment, jobs=jobs, options=GradeOptions(data_dir=data_dir))
+    options = GradeOptions(data_dir=data_dir, heldout_dir=datasets.check_heldout(heldout))
+    report = validate_assignment(assignment, jobs=jobs, options=options)
     echo(format_report(report))
     if not report.ok:
         raise ChecksFailed("")

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import click
 
-from autograder.grading import course
+from autograder.grading import course, datasets
 from autograder.cli import progress
 from autograder.exports import display
 from autograder.cli.output import echo, no_sandbox_option, note_unsandboxed, refuse_without_sandbox
@@ -56,9 +56,10 @@ def grade() -> None:
 @click.option("--lang", type=click.Choice(["ko", "en"]), help="Language of messages (default: the rubric's).")
 @click.option("--hidden", is_flag=True, help="Run the hidden checks (needs the course's rubrics/).")
 @click.option("--data-dir", type=click.Path(path_type=Path), help="Fashion-MNIST folder (or $GRADE_FASHION_MNIST).")
+@click.option("--heldout", type=click.Path(path_type=Path, file_okay=False), help="A private held-out set (t10k-*-ubyte.gz in the Fashion-MNIST IDX layout) instead of the public split.")
 @no_sandbox_option
 def check(path: Path | None, name: str | None, lang: str | None, hidden: bool, data_dir: Path | None,
-          no_sandbox: bool) -> None:
+          heldout: Path | None, no_sandbox: bool) -> None:
     """Run the public checks on your notebook or module and show what to fix.
 
     PATH is a notebook, a module or a folder; by default, the notebook named
@@ -68,12 +69,16 @@ def check(path: Path | None, name: str | None, lang: str | None, hidden: bool, d
     suite = "hidden" if hidden else "public"
     course.require_runtime(assignment, suite)
     lang = lang or assignment.rubric(suite).language
+    if heldout is not None and not hidden:
+        raise click.UsageError("--heldout grades with the hidden checks: add --hidden")
+    heldout_dir = datasets.check_heldout(heldout)
     if hidden:
         refuse_without_sandbox(no_sandbox)
     else:
         note_unsandboxed()  # a student's own machine: public checks may run unsandboxed
     echo(display.check_header(assignment.name, target))  # at once: a Keras notebook takes a minute
-    options = GradeOptions(suite=suite, data_dir=data_dir, threads=os.cpu_count() or 1, on_progress=progress.check_progress(lang))
+    options = GradeOptions(suite=suite, data_dir=data_dir, heldout_dir=heldout_dir, threads=os.cpu_count() or 1,
+                           on_progress=progress.check_progress(lang))
     result = grade_submission(target, assignment, options)
     echo(display.report_body(result, lang))
     if not result.all_passed:
@@ -89,6 +94,7 @@ def check(path: Path | None, name: str | None, lang: str | None, hidden: bool, d
 @click.option("--force", is_flag=True, help="Regrade everything, ignoring the journal of finished submissions.")
 @click.option("--public", is_flag=True, help="Use the public checks instead of the hidden ones.")
 @click.option("--data-dir", type=click.Path(path_type=Path), help="Fashion-MNIST folder (or $GRADE_FASHION_MNIST).")
+@click.option("--heldout", type=click.Path(path_type=Path, file_okay=False), help="A private held-out set (t10k-*-ubyte.gz in the Fashion-MNIST IDX layout) instead of the public split.")
 @click.option("--seed", type=int, default=0, show_default=True, help="Seed for Python, numpy and Keras in each worker.")
 @click.option("--dask-scheduler", "scheduler", metavar="ADDRESS", help="Grade on an existing Dask cluster (tcp://HOST:8786).")
 @click.option("--require-sandbox", is_flag=True, hidden=True, help="The default now (kept for old scripts).")
@@ -101,7 +107,8 @@ def check(path: Path | None, name: str | None, lang: str | None, hidden: bool, d
 @click.option("--timezone", metavar="ZONE", help="Time zone of download times that carry none, e.g. Asia/Seoul "
                                                   "(Blackboard; default: the late policy's).")
 def batch(subs: Path, name: str, out: Path, jobs: int | None, force: bool, public: bool, data_dir: Path | None,
-          seed: int, scheduler: str | None, require_sandbox: bool, no_sandbox: bool, manifest: Path | None,
+          heldout: Path | None, seed: int, scheduler: str | None, require_sandbox: bool, no_sandbox: bool,
+          manifest: Path | None,
           layout: str | None,
           timezone: str | None) -> None:
     """Grade every submission in SUBS into a CSV.
@@ -113,7 +120,8 @@ def batch(subs: Path, name: str, out: Path, jobs: int | None, force: bool, publi
     from autograder.batch.run import run_batch
 
     assignment = course.get_assignment(name, course.find_course_root())
-    options = GradeOptions(suite="public" if public else "hidden", seed=seed, data_dir=data_dir)
+    options = GradeOptions(suite="public" if public else "hidden", seed=seed, data_dir=data_dir,
+                           heldout_dir=datasets.check_heldout(heldout))
     course.require_runtime(assignment, options.suite)
     refuse_without_sandbox(no_sandbox)
     with progress.batch_progress(name, _stderr_console()) as shown:

@@ -2,6 +2,8 @@
 
 ``WorkerSession`` owns one worker process for one submission and enforces the
 time limits; ``SubmissionProxy`` is what checks see as the ``submission`` fixture.
+An evaluator session (``evaluator=True``) is a second worker that never runs
+student code; ``EvaluatorProxy`` asks it to rebuild models from data and predict.
 """
 
 from __future__ import annotations
@@ -63,11 +65,12 @@ class WorkerSession:
 
     def __init__(self, submission: Code, *, limits: Limits, requires: list[str] = (), seed: int = 0,
                  threads: int = 1, env: dict[str, str] | None = None, ro_paths: list[Path] = (),
-                 run_code: bool = True, on_progress: Callable[[int, int, str], None] | None = None) -> None:
+                 run_code: bool = True, evaluator: bool = False, model_file: str | None = None,
+                 on_progress: Callable[[int, int, str], None] | None = None) -> None:
         self.on_progress = on_progress  # (code cell k, of n, last output line): validated, capped, escaped
         self.submission, self.limits, self.requires = submission, limits, list(requires)
         self.seed, self.threads, self.env, self.ro_paths = seed, threads, dict(env or {}), list(ro_paths)
-        self.run_code = run_code
+        self.run_code, self.evaluator, self.model_file = run_code and not evaluator, evaluator, model_file
         self.deadline = time.monotonic() + limits.timeout
         self.report: dict[str, Any] | None = None
         self.failure: Exception | None = None  # why the code could not be run at all
@@ -84,13 +87,19 @@ class WorkerSession:
         """Start the worker process (it imports and seeds while the grader collects checks)."""
         scratch = self._scratch / f"run{self.restarts}"
         work = scratch / "work"
-        if self.submission.files:  # a folder: its files, never what its symbolic links point at
+        if self.evaluator:  # never the student's code: at most the model file it is to load
+            work.mkdir(parents=True)
+            source = self.submission.root / self.model_file if self.model_file else None
+            if source is not None and source.is_file() and not source.is_symlink():
+                shutil.copy2(source, work / self.model_file)
+        elif self.submission.files:  # a folder: its files, never what its symbolic links point at
             shutil.copytree(self.submission.root, work, ignore=_links_and_caches)
         else:
             _copy_one(self.submission.path, work)
         job = {
-            "mode": ("notebook" if self.submission.kind == "notebook" else "module") if self.run_code else "none",
-            "cells": self.submission.cells,
+            "mode": "evaluate" if self.evaluator else
+                    ("notebook" if self.submission.kind == "notebook" else "module") if self.run_code else "none",
+            "cells": [] if self.evaluator else self.submission.cells,
             "path": str(work / self.submission.path.name),
             "seed": self.seed,
             "requires": self.requires,
@@ -133,7 +142,7 @@ class WorkerSession:
             return self.report
         if self.proc is None:
             self.start()
-        what = "running the submission's code" if self.run_code else "starting the worker"
+        what = "running the submission's code" if self.run_code else "starting the evaluator" if self.evaluator else "starting the worker"
         try:
             reply, _ = self._exchange({"op": "run"}, [], what, self.remaining())
             for _ in range(protocol.MAX_PROGRESS_MESSAGES + 1):
@@ -276,7 +285,7 @@ def _payload(message: dict, tree: Any) -> dict:
     """Arguments travel as trees inside the message."""
     if message.get("op") in ("call", "call_method"):
         return {"args": tree["$dict"]["args"], "kwargs": tree["$dict"]["kwargs"]}
-    if message.get("op") == "inspect":
+    if message.get("op") == "evaluate":
         return {"params": tree}
     return {}
 
@@ -364,10 +373,6 @@ class SubmissionProxy:
     def has(self, name: str) -> bool:
         return self._session.request({"op": "has", "name": name}, what=f"looking up {name}") is True
 
-    def inspect(self, kind: str, obj: RemoteObject | None = None, **params: Any) -> Any:
-        message = {"op": "inspect", "kind": kind, "handle": obj.key if obj is not None else None}
-        return self._session.request(message, what=f"{kind}({obj.type_name if obj else ''})", args=params)
-
     @property
     def cell_errors(self) -> list[dict]:
         return list(self._session.load().get("cell_errors", []))
@@ -379,3 +384,14 @@ class SubmissionProxy:
     @property
     def graded_by(self) -> str:
         return "code" if self._session.run_code else "model file"
+
+
+class EvaluatorProxy:
+    """What checks use to reach the evaluator: rebuild a model from data, load a model file, predict."""
+
+    def __init__(self, session: WorkerSession) -> None:
+        self._session = session
+
+    def evaluate(self, operation: str, obj: RemoteObject | None = None, *, what: str, **params: Any) -> Any:
+        message = {"op": "evaluate", "kind": operation, "handle": obj.key if obj is not None else None}
+        return self._session.request(message, what=what, args=params)

@@ -16,10 +16,14 @@ from autograder.exports.wording import shown
 LABELS = {
     "en": {"passed": "PASS", "partial": "PART", "failed": "FAIL", "error": "ERROR", "timeout": "TIME",
            "total": "Total", "expected": "expected", "got": "got", "hint": "hint", "cell": "cell",
-           "checks": "checks", "status": "status"},
+           "checks": "checks", "status": "status",
+           "public": "These were the public checks only: grading runs more (hidden) checks, "
+                     "so passing them does not guarantee full marks."},
     "ko": {"passed": "통과", "partial": "부분", "failed": "실패", "error": "오류", "timeout": "시간초과",
            "total": "합계", "expected": "기대한 값", "got": "받은 값", "hint": "도움말", "cell": "셀",
-           "checks": "검사", "status": "상태"},
+           "checks": "검사", "status": "상태",
+           "public": "지금 본 것은 공개 검사뿐입니다: 채점은 더 많은 비공개 검사로 하므로, "
+                     "공개 검사를 모두 통과해도 만점이 보장되지는 않습니다."},
 }
 
 
@@ -122,6 +126,8 @@ def report_body(result: SubmissionResult, lang: str) -> str:
     if "accuracy" in result.metrics:
         lines.append(f"  {PHASES[lang]['accuracy']}: {result.metrics['accuracy']:.4f}")
     lines.append(f"{words['total']}: {fmt_points(result.total)}/{fmt_points(result.max)} ({result.percent:.1f}%)")
+    if result.checks and all(c.visibility == "public" for c in result.checks):
+        lines.append(words["public"])
     return "\n".join(lines)
 
 

@@ -4,10 +4,12 @@ grades.csv columns, in order (written by ``grade batch``)::
 
     student_id, name, <one column per check, points earned>, [raw_total, late_penalty, late_by],
     total, max, percent, status, graded_by, sandbox, duration_s, <metric columns>, notes,
-    content_hash, submitted_at
+    review, content_hash, submitted_at
 
 Text cells that a spreadsheet would run as formulas were written with a leading
 ``'`` (:func:`autograder.files.csv_cell`); reading gives the real values back.
+``review`` says why a TA should look at a row (e.g. an accuracy above the
+rubric's ``plausible_max``); it never changes the points.
 """
 
 from __future__ import annotations
@@ -19,11 +21,12 @@ import pandas as pd
 from autograder.exports.files import ExportError, read_text_csv
 
 REQUIRED = ("student_id", "total", "max", "percent", "status")
-TEXT = ("student_id", "name", "status", "graded_by", "sandbox", "notes", "content_hash", "submitted_at", "late_by")
+TEXT = ("student_id", "name", "status", "graded_by", "sandbox", "notes", "review", "content_hash", "submitted_at",
+        "late_by")
 LATE = ("raw_total", "late_penalty", "late_by")
 # Columns after the check columns, in the order batch writes them.
-FIXED = (*LATE, "total", "max", "percent", "status", "graded_by", "sandbox", "duration_s", "notes", "content_hash",
-         "submitted_at")
+FIXED = (*LATE, "total", "max", "percent", "status", "graded_by", "sandbox", "duration_s", "notes", "review",
+         "content_hash", "submitted_at")
 
 
 def read_grades(path: Path, *, require: tuple[str, ...] = REQUIRED) -> pd.DataFrame:

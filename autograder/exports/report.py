@@ -72,6 +72,7 @@ def write_report(grades_csv: Path, out_html: Path, *, results_dir: Path | None =
         _checks_section(grades, results),
         _slowest_section(grades),
         _problems_section(grades),
+        _review_section(grades),
         _cell_errors_section(results),
         _metrics_section(grades),
         _late_section(grades),
@@ -288,6 +289,19 @@ def _problems_section(grades: pd.DataFrame) -> str:
              _num(r["duration_s"], 1), f"<pre>{_e(note)}</pre>"] for (_, r), note in zip(bad.iterrows(), notes)]
     return (f'<section id="problems"><h2>Timed out or errored ({len(bad)})</h2>'
             f"{_table(['student', 'status', 'total', 'seconds', 'notes'], rows, {2, 3})}</section>")
+
+
+def _review_section(grades: pd.DataFrame) -> str:
+    """Rows flagged for review (e.g. an implausibly high accuracy): a look, not a penalty."""
+    if "review" not in grades.columns:
+        return ""
+    flagged = grades[grades["review"].str.strip() != ""]
+    if flagged.empty:
+        return '<section id="review"><h2>To review</h2><p>None: no result was flagged.</p></section>'
+    rows = [[_e(r["student_id"]), _num(r["total"]), f"<pre>{_e(r['review'])}</pre>"] for _, r in flagged.iterrows()]
+    return (f'<section id="review"><h2>To review ({len(flagged)})</h2>'
+            '<p class="muted">Flagged, never penalised: check how these were trained.</p>'
+            f"{_table(['student', 'total', 'why'], rows, {1})}</section>")
 
 
 def _cell_errors_section(results: list[dict]) -> str:

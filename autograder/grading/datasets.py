@@ -207,6 +207,35 @@ def load_heldout(source_folder: Path) -> tuple[np.ndarray, np.ndarray]:
     return heldout
 
 
+def load_private_heldout(folder: Path) -> tuple[np.ndarray, np.ndarray]:
+    """An instructor's private held-out set (``--heldout DIR``): ``t10k-images-idx3-ubyte.gz`` and
+    ``t10k-labels-idx1-ubyte.gz`` in the Fashion-MNIST IDX layout, any number of images, used whole.
+
+    Raises DataError naming the file when something is missing or malformed.
+    """
+    folder = Path(folder)
+    if not folder.is_dir():
+        raise DataError(f"{folder}: no such held-out folder (--heldout needs {TEST_IMAGES} and {TEST_LABELS})")
+    for name in (TEST_IMAGES, TEST_LABELS):
+        if not (folder / name).is_file():
+            raise DataError(f"{folder / name}: missing; a held-out folder holds {TEST_IMAGES} and {TEST_LABELS}")
+    images, labels = read_idx(folder / TEST_IMAGES), read_idx(folder / TEST_LABELS)
+    if images.dtype != np.uint8 or images.ndim != 3 or images.shape[1:] != (28, 28) or len(images) == 0:
+        raise DataError(f"{folder / TEST_IMAGES}: holds {images.dtype} data of shape {images.shape}, not uint8 of shape (N, 28, 28)")
+    if labels.dtype != np.uint8 or labels.shape != (len(images),) or int(labels.max()) > 9:
+        raise DataError(f"{folder / TEST_LABELS}: holds {labels.dtype} data of shape {labels.shape}, "
+                        f"not {len(images)} uint8 labels 0-9")
+    return images, labels
+
+
+def check_heldout(folder: Path | None) -> Path | None:
+    """``--heldout DIR`` checked before any grading starts: the folder, resolved, or None when not given."""
+    if folder is None:
+        return None
+    load_private_heldout(folder)
+    return Path(folder).resolve()
+
+
 # -- the worker's view ----------------------------------------------------------------
 
 

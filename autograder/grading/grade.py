@@ -38,6 +38,7 @@ class GradeOptions:
     seed: int = 0
     threads: int = 1  # per worker: BLAS, OpenMP and TensorFlow threads
     data_dir: Path | None = None  # Fashion-MNIST folder for Keras assignments
+    heldout_dir: Path | None = None  # a private held-out set in the IDX layout (overrides the rubric's)
     timeout: float | None = None  # overrides the rubric's wall-clock limit
     env: dict[str, str] = field(default_factory=dict)
     # Hears what a long run is doing: ("worker", {}), ("cell", {"cell", "of", "text"}), ("checks", {}).
@@ -66,28 +67,37 @@ def grade_submission(path: Path, assignment: Assignment, options: GradeOptions |
     session = WorkerSession(submission, limits=limits, requires=rubric.requires, seed=options.seed,
                             threads=options.threads, env={**env, **options.env}, ro_paths=ro_paths,
                             run_code=model_file is None, on_progress=_cell_progress(options.on_progress))
+    # Keras models are rebuilt from exported data, and predicted, by a second worker that runs no student code.
+    evaluator = WorkerSession(submission, limits=limits, requires=rubric.requires, seed=options.seed,
+                              threads=options.threads, evaluator=True, model_file=model_file) \
+        if "keras" in rubric.requires else None
     tell = options.on_progress or (lambda event, fields: None)
     try:
         tell("worker", {})
-        session.start()
-        if options.on_progress is not None:  # run the code now, so its cells are heard before the checks start
+        if model_file is None:  # a model file goes straight to the evaluator
+            session.start()
+        if evaluator is not None and options.suite == "hidden":
+            evaluator.start()  # imports Keras while the student's code runs (public checks start it when used)
+        if options.on_progress is not None and model_file is None:  # run the code now: its cells are heard first
             with contextlib.suppress(GradingError, CallTimeout, WorkerCrashed):
                 session.load()
         tell("checks", {})
         plugin = GradingPlugin(session, rubric, "hidden" if options.suite == "hidden" else "public",
-                               data_dir=options.data_dir)
+                               data_dir=options.data_dir, heldout_dir=options.heldout_dir, evaluator_session=evaluator)
         _run_pytest(rubric, plugin)
         checks = plugin.results()
         status = _status(session)
         report = session.report or {}
     finally:
         session.close()
+        if evaluator is not None:
+            evaluator.close()
     result = SubmissionResult(
         student_id=submission.student_id, assignment=assignment.name, path=str(submission.path),
         content_hash=submission.content_hash, status=status, checks=checks, seed=options.seed,
         graded_by="model file" if model_file else "code", cell_errors=_cell_errors(report, submission),
         cell_outputs=report.get("cell_outputs", []), metrics=plugin.metrics, output=report.get("output", "") + session.output,
-        sandbox=sandbox.sandbox_mode(), engine_version=__version__,
+        sandbox=sandbox.sandbox_mode(), engine_version=__version__, review="; ".join(plugin.reviews),
     )
     result.hints = _hints(submission, result.cell_errors)
     result.duration_s = round(time.monotonic() - started, 3)

@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 
 from autograder.grading.checks import CallTimeout, CheckFailed, MissingName, StudentError, WorkerCrashed
-from autograder.engine.client import SubmissionProxy, WorkerSession
+from autograder.engine.client import EvaluatorProxy, SubmissionProxy, WorkerSession
 from autograder.grading.results import CheckResult
 from autograder.grading.rubric import Rubric
 
@@ -66,10 +66,10 @@ class Outcome:
 class Credit:
     """The ``credit`` fixture: partial credit and figures for the grades CSV."""
 
-    def __init__(self, metrics: dict[str, float]) -> None:
+    def __init__(self, metrics: dict[str, float], reviews: list[str]) -> None:
         self.fraction: float | None = None
         self.failure: CheckFailed | None = None
-        self._metrics = metrics
+        self._metrics, self._reviews = metrics, reviews
 
     def partial(self, fraction: float, *, what: str, expected: Any = None, got: Any = None, hint: str | None = None) -> None:
         """Award ``fraction`` (0..1) of the check's points, with a message when it is below 1."""
@@ -78,6 +78,10 @@ class Credit:
 
     def metric(self, name: str, value: float) -> None:
         self._metrics[name] = float(value)
+
+    def review(self, reason: str) -> None:
+        """Flag the result for a TA to look at (a ``review`` column, a report section); never a penalty."""
+        self._reviews.append(str(reason))
 
 
 @dataclass(eq=False)
@@ -89,8 +93,11 @@ class GradingPlugin:
     visibility: str
     outcomes: dict[str, list[Outcome]] = field(default_factory=dict)
     metrics: dict[str, float] = field(default_factory=dict)
+    reviews: list[str] = field(default_factory=list)
     collection_errors: list[str] = field(default_factory=list)
     data_dir: Path | None = None  # the data set's folder, as given to grade (--data-dir)
+    heldout_dir: Path | None = None  # an instructor's private held-out set (--heldout), else the rubric's
+    evaluator_session: WorkerSession | None = None  # Keras assignments: the worker that never runs student code
 
     @pytest.fixture(scope="session")
     def submission(self) -> SubmissionProxy:
@@ -109,9 +116,26 @@ class GradingPlugin:
 
         return datasets.find_fashion_mnist(self.data_dir)
 
+    @pytest.fixture(name="heldout_dir", scope="session")
+    def heldout_dir_fixture(self) -> Path | None:
+        """A private held-out set in the IDX layout (--heldout or the rubric's ``heldout``), or None for the public split."""
+        if self.heldout_dir is not None:
+            return self.heldout_dir
+        configured = self.rubric.params.get("heldout")
+        return (self.rubric.folder / configured).resolve() if isinstance(configured, str) and configured else None
+
+    @pytest.fixture(scope="session")
+    def evaluator(self) -> Any:
+        """Rebuilds exported Keras models in a worker that never ran student code (see grading/models.py)."""
+        from autograder.grading.models import Evaluator
+
+        if self.evaluator_session is None:
+            raise RuntimeError(f"{self.rubric.path}: an evaluator needs requires = [\"keras\"]")
+        return Evaluator(EvaluatorProxy(self.evaluator_session))
+
     @pytest.fixture
     def credit(self) -> Credit:
-        return Credit(self.metrics)
+        return Credit(self.metrics, self.reviews)
 
     @pytest.hookimpl(tryfirst=True)
     def pytest_runtest_setup(self, item: pytest.Item) -> None:

@@ -62,6 +62,7 @@ class SubmissionResult:
     sandbox: str = "none"
     engine_version: str = ""
     submitted_at: str | None = None  # ISO 8601, filled by batch
+    review: str = ""  # why a TA should look at this result (e.g. an implausible accuracy); never a penalty
 
     @property
     def total(self) -> float:

@@ -1,12 +1,17 @@
-"""Hidden checks of 04_fashion_mnist: shapes, softmax, and accuracy on 5,000 held-out images.
+"""Hidden checks of 04_fashion_mnist: shapes, softmax, and accuracy on held-out images.
 
-The held-out set is the second half of the official test set. Only its images
-go to the worker (scaled to [0, 1]); the class probabilities come back and the
-accuracy is computed here, against labels the worker never sees.
+Models are graded in two phases (autograder/grading/models.py): the student's
+worker exports the trained ``model`` as data (config, compile config, weights);
+the ``evaluator``, a worker that never ran student code, rebuilds it with
+``safe_mode=True`` and predicts the held-out images. A submission folder holding
+the rubric's ``model_file`` goes straight to the evaluator, which loads the file
+with ``safe_mode=True``; its code is not run.
 
-A submission folder holding the rubric's ``model_file`` is graded by that saved
-model (loaded in the worker by the ``keras_load_model`` inspector) and its code is
-not run; otherwise the checks use the notebook's global ``model``.
+The held-out set is the second half of the official test set, or an
+instructor's private set (``--heldout DIR`` or the rubric's ``heldout``). Its
+images go only to the evaluator (scaled to [0, 1]); the labels stay here, where
+the accuracy is computed. An accuracy above ``plausible_max`` flags the row for
+review (never a penalty).
 """
 
 import math
@@ -14,9 +19,9 @@ import math
 import numpy as np
 import pytest
 
-from autograder.checks import StudentError, expect_true, fail
-from autograder.engine.client import RemoteObject
-from autograder.grading.datasets import find_fashion_mnist, load_heldout
+from autograder.checks import expect_true, fail
+from autograder.grading.datasets import find_fashion_mnist, load_heldout, load_private_heldout
+from autograder.grading.models import export_model
 
 INPUTS = {  # accepted input shapes (without the batch axis) -> how the images are shaped for them
     (28, 28): lambda x: x,
@@ -25,56 +30,40 @@ INPUTS = {  # accepted input shapes (without the batch axis) -> how the images a
 }
 SHOWN_INPUTS = "(None, 28, 28) or (None, 784)"
 PREDICT_BATCH = 500
+PLAUSIBLE_MAX = 0.93  # when the rubric does not say: above what the reference architecture reaches
 
 
 # -- the model and the held-out set -----------------------------------------------------
 
 
 @pytest.fixture(scope="module")
-def trained(submission, rubric):
-    """The model to grade: handle and ``keras_describe`` answer (untrusted, checked before use)."""
+def graded_model(submission, evaluator, rubric):
+    """(the model rebuilt in the evaluator, its summary read from its config)."""
     if submission.graded_by == "model file":
-        what = rubric.model_file
-        try:
-            model = submission.inspect("keras_load_model", path=rubric.model_file)
-        except StudentError as e:
-            fail(what, expected="a Keras model saved with model.save(...)",
-                 got=f"a file Keras cannot load ({e.ename}: {e.evalue[:300]})")
-    else:
-        what = "model"
-        model = submission.value("model")
-    if not isinstance(model, RemoteObject):
-        fail(what, expected="a trained Keras model", got=model)
-    info = submission.inspect("keras_describe", model)
-    if not isinstance(info, dict) or info.get("is_model") is not True:
-        fail(what, expected="a trained Keras model", got=f"a {model.type_name}")
-    return model, info
+        return evaluator.load_file(rubric.model_file)
+    exported = export_model(submission.value("model"), what="model")
+    return evaluator.rebuild(exported), exported.summary
 
 
 @pytest.fixture(scope="module")
-def heldout(request):
+def heldout(request, heldout_dir):
     """Held-out images and labels, read on this (trusted) side."""
-    try:
-        folder = request.getfixturevalue("data_dir")
-    except pytest.FixtureLookupError:  # an engine without the fixture: $GRADE_FASHION_MNIST or Keras's cache
-        folder = None
-    return load_heldout(find_fashion_mnist(folder))
+    if heldout_dir is not None:
+        return load_private_heldout(heldout_dir)
+    return load_heldout(find_fashion_mnist(request.getfixturevalue("data_dir")))
 
 
 @pytest.fixture(scope="module")
-def probabilities(submission, trained, heldout):
-    """The model's predictions for the held-out images, checked for type, shape and values."""
-    model, info = trained
+def probabilities(evaluator, graded_model, heldout):
+    """The model's predictions for the held-out images, computed by the evaluator, checked for shape and values."""
+    model, summary = graded_model
     images, _ = heldout
-    shape = shape_of(info, "input_shape")
+    shape = summary.input_shape
     reshape = INPUTS.get(shape[1:] if shape else None)
     if reshape is None:
-        fail("model input shape", expected=SHOWN_INPUTS, got=show(shape))
-    x = reshape(images.astype(np.float32) / 255.0)
-    got = submission.inspect("keras_predict", model, x=x, batch_size=PREDICT_BATCH)
+        fail("model input shape", expected=SHOWN_INPUTS, got=summary.show_input())
     what = f"model.predict(...) for the {len(images)} held-out images"
-    if not isinstance(got, np.ndarray) or got.dtype.kind != "f":
-        fail(what, expected="an array of float probabilities", got=got)
+    got = evaluator.predict(model, reshape(images.astype(np.float32) / 255.0), what=what, batch_size=PREDICT_BATCH)
     if got.shape != (len(images), 10):
         fail(what, expected=f"shape ({len(images)}, 10): 10 class probabilities per image", got=f"shape {got.shape}")
     if not np.all(np.isfinite(got)):
@@ -82,33 +71,22 @@ def probabilities(submission, trained, heldout):
     return got
 
 
-def shape_of(info, key):
-    shape = info.get(key)
-    if isinstance(shape, list) and all(d is None or (isinstance(d, int) and not isinstance(d, bool)) for d in shape):
-        return tuple(shape)
-    return None
-
-
-def show(shape):
-    return "unknown (the model is not built)" if shape is None else str(shape)
-
-
 # -- checks ---------------------------------------------------------------------------------
 
 
-def test_input_shape(trained):
-    _, info = trained
-    shape = shape_of(info, "input_shape")
+def test_input_shape(graded_model):
+    _, summary = graded_model
+    shape = summary.input_shape
     expect_true(shape is not None and shape[1:] in INPUTS, what="model input shape", expected=SHOWN_INPUTS,
-                got=show(shape), hint="첫 층으로 keras.Input(shape=(28, 28))를 넣으세요 / "
-                                      "make keras.Input(shape=(28, 28)) the first layer")
+                got=summary.show_input(), hint="첫 층으로 keras.Input(shape=(28, 28))를 넣으세요 / "
+                                                "make keras.Input(shape=(28, 28)) the first layer")
 
 
-def test_softmax_output(trained, request):
-    _, info = trained
-    shape = shape_of(info, "output_shape")
-    expect_true(shape == (None, 10), what="model output shape", expected="(None, 10): one probability per class",
-                got=show(shape))
+def test_softmax_output(graded_model, request):
+    _, summary = graded_model
+    units = summary.dense[-1].units if summary.dense else None
+    expect_true(units == 10, what="model output layer", expected="Dense(10, ...): one probability per class",
+                got=f"{units} units" if units is not None else "no Dense layer")
     probabilities = request.getfixturevalue("probabilities")
     sums = probabilities.sum(axis=1)
     worst = int(np.argmax(np.abs(sums - 1)))
@@ -122,6 +100,10 @@ def test_heldout_accuracy(probabilities, heldout, credit, rubric):
     _, labels = heldout
     accuracy = float(np.mean(np.argmax(probabilities, axis=1) == labels))
     credit.metric("accuracy", accuracy)
+    plausible = rubric.params.get("plausible_max", PLAUSIBLE_MAX)
+    if isinstance(plausible, (int, float)) and accuracy > float(plausible):
+        credit.review(f"held-out accuracy {accuracy:.4f} is above the plausible {float(plausible):.2f} "
+                      "of the reference architecture: trained on the test labels?")
     threshold, floor = float(rubric.params["threshold"]), float(rubric.params["floor"])
     credit.partial(accuracy_credit(accuracy, threshold, floor), what=f"accuracy on the {len(labels)} held-out images",
                    expected=f">= {threshold:.2f} for full points (none below {floor:.2f})", got=f"{accuracy:.4f}")

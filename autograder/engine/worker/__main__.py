@@ -52,7 +52,10 @@ def main() -> None:
 
     with open(args.job, encoding="utf-8") as f:
         job = json.load(f)
-    server = Server(args.rpc_in, args.rpc_out)
+    evaluating = job["mode"] == "evaluate"  # a fresh process that never runs student code
+    if evaluating:
+        from autograder.engine.worker.evaluator import OPERATIONS
+    server = Server(args.rpc_in, args.rpc_out, OPERATIONS if evaluating else None)
     started = time.monotonic()
     _prepare(job["seed"], job.get("requires", []), job.get("threads", 1))
     prepared = time.monotonic()
@@ -65,7 +68,8 @@ def main() -> None:
 
     # Like a notebook server started in the submission's folder: its own modules import,
     # but after the standard library and installed packages (the worker runs with -P).
-    sys.path.append(os.getcwd())
+    if not evaluating:
+        sys.path.append(os.getcwd())
     request, _ = protocol.read_frame(args.rpc_in)  # {"op": "run"}
     report: dict = {"cell_errors": [], "cell_outputs": []}
     if job["mode"] == "notebook":

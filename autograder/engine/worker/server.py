@@ -3,20 +3,24 @@
 from __future__ import annotations
 
 import traceback
-from typing import Any
+from typing import Any, Callable
 
 from autograder.engine import protocol
-from autograder.engine.worker.inspectors import INSPECTORS
 from autograder.engine.worker.runner import cell_file_names
 
 TRACEBACK_CAP = 4000
 
 
 class Server:
-    """Answers requests about one namespace until the channel closes."""
+    """Answers requests about one namespace until the channel closes.
 
-    def __init__(self, rpc_in: int, rpc_out: int) -> None:
+    ``operations`` are the evaluator's (``op: "evaluate"``); a worker that runs
+    student code has none, since its answers about itself could be forged.
+    """
+
+    def __init__(self, rpc_in: int, rpc_out: int, operations: dict[str, Callable[..., Any]] | None = None) -> None:
         self.rpc_in, self.rpc_out = rpc_in, rpc_out
+        self.operations = dict(operations or {})
         self.namespace: dict[str, Any] = {}
         self.objects: dict[int, Any] = {}
 
@@ -71,8 +75,8 @@ class Server:
             self.reply({"ok": True}, getattr(obj, request["method"])(*args, **kwargs))
         elif op == "getattr":
             self.reply({"ok": True}, getattr(self.objects[request["handle"]], request["name"]))
-        elif op == "inspect":
-            fn = INSPECTORS[request["kind"]]
+        elif op == "evaluate" and request.get("kind") in self.operations:
+            fn = self.operations[request["kind"]]
             obj = self.objects[request["handle"]] if request.get("handle") is not None else None
             params = self._resolve(request["params"], blobs)
             self.reply({"ok": True}, fn(obj, **params))

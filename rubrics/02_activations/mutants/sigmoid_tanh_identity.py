@@ -1,5 +1,5 @@
-"""sigmoid as 0.5 * (1 + tanh(z)): the identity needs tanh(z / 2). Its derivative is then twice
-sigmoid_grad's, which is checked against the student's own sigmoid."""
+"""sigmoid as 0.5 * (1 + tanh(z)): the identity needs tanh(z / 2). sigmoid_grad, built on it, is then
+wrong too: derivatives are checked against the analytic σ(z)(1 − σ(z))."""
 # expect-lost: test_sigmoid_values, test_sigmoid_grad
 
 import numpy as np
