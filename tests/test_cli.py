@@ -26,6 +26,8 @@ def test_check_passes_with_exit_code_0(tiny_course, tmp_path, good_source):
         "  PASS  test_and_arrays  1/1\n"
         "  PASS  test_total       1/1\n"
         "Total: 4/4 (100.0%)\n"
+        "These were the public checks only: grading runs more (hidden) checks, "
+        "so passing them does not guarantee full marks.\n"
     )
 
 
@@ -34,7 +36,7 @@ def test_check_shows_what_to_fix_and_exits_1(tiny_course, tmp_path, good_source)
     path.write_text(good_source.replace("TOTAL = 3", "TOTAL = 2"), encoding="utf-8")
     result = invoke("check", str(path))
     assert result.exit_code == 1
-    assert result.stdout.splitlines()[-3:] == [
+    assert result.stdout.splitlines()[-4:-1] == [
         "  FAIL  test_total       0/1",
         "        TOTAL: expected 3, got 2",
         "Total: 3/4 (75.0%)",
@@ -47,7 +49,8 @@ def test_check_speaks_korean_when_asked(tiny_course, tmp_path):
     result = invoke("check", str(path), "--lang", "ko")
     assert "  실패     test_and         0/2\n" in result.stdout
     assert "        제출물에 함수 AND이(가) 정의되어 있지 않습니다" in result.stdout
-    assert result.stdout.endswith("합계: 1/4 (25.0%)\n")
+    assert result.stdout.endswith("합계: 1/4 (25.0%)\n지금 본 것은 공개 검사뿐입니다: 채점은 더 많은 비공개 검사로 하므로, "
+                                  "공개 검사를 모두 통과해도 만점이 보장되지는 않습니다.\n")
 
 
 def test_check_in_the_assignment_folder_finds_the_notebook(tiny_course, good_source, monkeypatch):
@@ -55,7 +58,7 @@ def test_check_in_the_assignment_folder_finds_the_notebook(tiny_course, good_sou
     write_notebook(folder / "tiny.ipynb", good_source)
     monkeypatch.chdir(folder)
     result = invoke("check")
-    assert result.exit_code == 0 and result.stdout.endswith("Total: 4/4 (100.0%)\n")
+    assert result.exit_code == 0 and "Total: 4/4 (100.0%)\n" in result.stdout
 
 
 def test_check_reports_cell_errors(tiny_course, tmp_path, good_source):
@@ -151,7 +154,8 @@ def test_ci_writes_junit_and_a_job_summary_and_prints_points(tiny_course, tmp_pa
     monkeypatch.setenv("GITHUB_STEP_SUMMARY", str(summary))
     result = invoke("ci", "--junit", "junit.xml", "--lang", "en")
     assert result.exit_code == 1
-    assert result.stdout.endswith("Total: 3/4 (75.0%)\nPoints 3/4\n")
+    assert "Total: 3/4 (75.0%)\nThese were the public checks only" in result.stdout
+    assert result.stdout.endswith("full marks.\nPoints 3/4\n")
     suite = ET.parse(repo / "junit.xml").getroot()
     suite = suite if suite.tag == "testsuite" else suite.find("testsuite")
     assert (suite.get("tests"), suite.get("failures")) == ("3", "1")
@@ -209,7 +213,7 @@ def test_validate_and_hidden_checks_refuse_too_but_public_checks_run_with_a_note
     result = CliRunner().invoke(grade, ["check", str(path), "-a", "tiny", "--hidden"])
     assert (result.exit_code, result.stdout, result.stderr) == (2, "", NO_SANDBOX)
     result = CliRunner().invoke(grade, ["check", str(path), "-a", "tiny"])
-    assert result.exit_code == 0 and result.stdout.endswith("Total: 4/4 (100.0%)\n")
+    assert result.exit_code == 0 and "Total: 4/4 (100.0%)\n" in result.stdout
     note, *phases = result.stderr.splitlines()  # then what it is doing (starting the worker, ...)
     assert note == "note: the sandbox is turned off (GRADE_SANDBOX=none): submissions run without a sandbox"
     assert phases[0] == "  ... starting the worker..."
@@ -264,3 +268,19 @@ def test_check_prints_its_header_then_says_what_it_is_doing(tiny_course, tmp_pat
     ]
     korean = invoke("check", str(path), "--lang", "ko")
     assert "  ... 코드 셀 2개 중 2번째 실행 중" in korean.stderr.splitlines()
+
+
+def test_check_of_the_hidden_checks_has_no_public_notice(tiny_course, tmp_path, good_source):
+    path = write_notebook(tmp_path / "tiny.ipynb", good_source)
+    result = invoke("check", str(path), "--hidden", "--lang", "en")
+    assert result.exit_code == 0 and result.stdout.endswith("Total: 4/4 (100.0%)\n")
+
+
+def test_check_heldout_needs_the_hidden_checks_and_a_valid_folder(tiny_course, tmp_path, good_source):
+    path = write_notebook(tmp_path / "tiny.ipynb", good_source)
+    result = CliRunner().invoke(grade, ["check", str(path), "--heldout", str(tmp_path)])
+    assert result.exit_code == 2 and "--heldout grades with the hidden checks: add --hidden" in result.stderr
+    result = CliRunner().invoke(grade, ["check", str(path), "--hidden", "--heldout", str(tmp_path)])
+    assert result.exit_code == 1
+    assert result.stderr == (f"Error: {tmp_path / 't10k-images-idx3-ubyte.gz'}: missing; a held-out folder holds "
+                             "t10k-images-idx3-ubyte.gz and t10k-labels-idx1-ubyte.gz\n")

@@ -182,13 +182,16 @@ def test_gates_return_integers(submission, gate):
 
 
 def test_heaviside(submission):
+    """0 and 1 as numbers: ints or floats (np.heaviside(z, 0) gives floats), never True/False (see the README)."""
     heaviside = submission.function("heaviside")
-    z = np.array([-3.0, -1e-9, 0.0, 1e-9, 2.5])
-    expect_values(heaviside(z), np.array([0, 0, 0, 1, 1]), what=show_call("heaviside", z))
-    z = np.array([[-1.0, 0.5], [0.0, 4.0]])
-    expect_values(heaviside(z), np.array([[0, 1], [0, 1]]), what=show_call("heaviside", z))
-    expect_values(heaviside(0.0), 0, what="heaviside(0.0)")
-    expect_values(heaviside(2), 1, what="heaviside(2)")
+    cases = [(np.array([-3.0, -1e-9, 0.0, 1e-9, 2.5]), np.array([0, 0, 0, 1, 1])),
+             (np.array([[-1.0, 0.5], [0.0, 4.0]]), np.array([[0, 1], [0, 1]])), (0.0, 0), (2, 1)]
+    for z, want in cases:
+        got, what = heaviside(z), show_call("heaviside", z)
+        expect_values(got, want, what=what)
+        expect_true(np.asarray(got).dtype.kind != "b", what=what, expected="0 and 1 as numbers (int or float)", got=got,
+                    hint="True/False 대신 숫자를 돌려주세요: (z > 0).astype(int) / "
+                         "return numbers, not True/False: (z > 0).astype(int)")
 
 
 def test_sigmoid(submission, rubric):
