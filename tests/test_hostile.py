@@ -23,6 +23,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import nbformat
+import numpy as np
 import psutil
 import pytest
 from nbformat.v4 import new_code_cell, new_notebook, new_output
@@ -557,6 +558,8 @@ def test_every_student_gets_feedback_and_a_place_in_the_report(corpus: Corpus, t
     assert len(run.files) == 2 * len(corpus.results)
     report = write_report(corpus.out / "grades.csv", tmp_path / "report.html")
     assert report.problems == []
+
+
 # -- the grader's own budget -----------------------------------------------------------
 
 MEASURE = textwrap.dedent('''
@@ -657,3 +660,72 @@ def test_busy_children_get_one_cpu_share_between_them(corpus: Corpus) -> None:
     output = corpus.results["busy_children"]["output"]
     cores = float(output.split("busy children used ")[1].split()[0])
     assert cores <= LIMITS["cpus"] * 1.2, output
+
+
+# -- forged evidence: graded by the course's own rubrics (tests/hostile/forgeries/) -----------------
+# Each of these scored full marks when checks believed what the student's process said about itself.
+
+FORGERIES = HOSTILE / "forgeries"
+FASHION = Path(os.environ.get("GRADE_FASHION_MNIST") or DATA / "fashion-mnist")
+needs_fashion_mnist = pytest.mark.skipif(not (FASHION / "t10k-labels-idx1-ubyte.gz").exists(),
+                                         reason="Fashion-MNIST is not in the shared data folder")
+
+
+def forged(tmp_path: Path, name: str, assignment: str, **pasted: np.ndarray) -> Path:
+    """A folder submission: the forgery as the assignment's module, and what it pasted in (pasted.npz)."""
+    folder = tmp_path / name
+    folder.mkdir()
+    shutil.copy(FORGERIES / f"{name}.py", folder / f"{assignment}.py")
+    if pasted:
+        np.savez(folder / "pasted.npz", **pasted)
+    return folder
+
+
+def graded(folder: Path, assignment: str, **options) -> tuple[dict[str, float], object]:
+    result = grade_submission(folder, Assignment(assignment, REPO), GradeOptions(data_dir=FASHION, **options))
+    assert result.status == "graded", result.status
+    return points(result.to_dict()), result
+
+
+def public_test_set() -> tuple[np.ndarray, np.ndarray]:
+    from autograder.grading import datasets
+
+    return datasets.read_idx(FASHION / datasets.TEST_IMAGES), datasets.read_idx(FASHION / datasets.TEST_LABELS)
+
+
+def test_an_export_that_claims_a_model_it_does_not_have_earns_nothing(tmp_path: Path) -> None:
+    earned, result = graded(forged(tmp_path, "no_model_03", "03_xor_mlp"), "03_xor_mlp")
+    assert result.total == 0, earned
+    assert all("weight list of length 0" in c.message for c in result.checks)
+
+
+def test_a_sigmoid_that_answers_the_derivative_probes_does_not_save_a_wrong_derivative(tmp_path: Path) -> None:
+    earned, result = graded(forged(tmp_path, "probe_aware_sigmoid_02", "02_activations"), "02_activations")
+    assert [check for check, value in earned.items() if value == 0] == ["test_sigmoid_grad"]
+    assert result.total == result.max - 1
+
+
+@needs_fashion_mnist
+def test_pasted_predictions_are_ignored_the_model_itself_is_graded(tmp_path: Path) -> None:
+    _, labels = public_test_set()
+    earned, result = graded(forged(tmp_path, "pasted_predictions_04", "04_fashion_mnist", labels=labels),
+                            "04_fashion_mnist")
+    assert earned == {"test_input_shape": 1.0, "test_softmax_output": 2.0, "test_heldout_accuracy": 0.0}
+    assert result.metrics["accuracy"] < 0.5 and result.review == ""
+
+
+@needs_fashion_mnist
+def test_a_model_built_from_the_public_test_labels_is_flagged_and_a_private_set_grades_it(tmp_path: Path) -> None:
+    from autograder.grading import datasets
+
+    images, labels = public_test_set()
+    folder = forged(tmp_path, "memorized_test_set_04", "04_fashion_mnist", images=images[5000:], labels=labels[5000:])
+    earned, result = graded(folder, "04_fashion_mnist")
+    assert result.total == result.max and result.metrics["accuracy"] > 0.99  # the grader cannot tell: no penalty
+    assert "above the plausible 0.93" in result.review
+    private = tmp_path / "private"
+    private.mkdir()
+    datasets.write_idx(private / datasets.TEST_IMAGES, images[5000:6000])
+    datasets.write_idx(private / datasets.TEST_LABELS, ((labels[5000:6000] + 1) % 10).astype(np.uint8))  # not public
+    earned, result = graded(folder, "04_fashion_mnist", heldout_dir=private)
+    assert earned["test_heldout_accuracy"] == 0 and result.metrics["accuracy"] < 0.05 and result.review == ""

@@ -221,8 +221,9 @@ class Evaluator:
             model = self._proxy.evaluate("rebuild", what=f"rebuilding {data.what} from its config and weights",
                                          config=data.config, weights=data.weights)
         except StudentError as e:
-            fail(f"{data.what}: rebuilt from model.to_json() and model.get_weights()", expected=BUILT_IN,
-                 got=f"{e.ename}: {e.evalue[:300]}")
+            fail(f"{data.what}: rebuilt from model.to_json() and model.get_weights()",
+                 expected="a Keras model that Keras rebuilds from this config and these weights "
+                          "(built-in layers only, safe_mode=True)", got=f"{e.ename}: {e.evalue[:300]}")
         if not isinstance(model, RemoteObject):
             fail(data.what, expected="a Keras model", got="something else after rebuilding")
         return model

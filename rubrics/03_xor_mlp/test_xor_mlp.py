@@ -67,9 +67,15 @@ def test_xor_truth_table(trained, predictions, row):
 
 
 @pytest.fixture(scope="module")
-def built(submission):
-    """A model from a fresh call of ``build_xor_model()``, exported as data."""
-    return export_model(submission.function("build_xor_model")(), what="build_xor_model()")
+def built(submission, evaluator):
+    """A model from a fresh call of ``build_xor_model()``, exported as data and rebuilt by the evaluator.
+
+    Rebuilding proves the config describes a real Keras model with those weights,
+    before the architecture and compile checks read that config.
+    """
+    exported = export_model(submission.function("build_xor_model")(), what="build_xor_model()")
+    evaluator.rebuild(exported)
+    return exported
 
 
 def test_build_returns_a_new_model(submission, evaluator, built):
