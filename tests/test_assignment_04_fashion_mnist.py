@@ -53,6 +53,14 @@ model = keras.Sequential([keras.Input(shape=(784,)), keras.layers.Dense(100, act
                           keras.layers.Dense(10, activation="softmax")])
 """
 
+SPY = """
+import keras
+
+model = keras.Sequential([keras.Input(shape=(28, 28)), keras.layers.Flatten(),
+                          keras.layers.Dense(10, activation="softmax")])
+model.predict = lambda x, *args, **kwargs: print("SPY saw", getattr(x, "shape", None), flush=True)
+"""
+
 PROBE = """
 import gzip, json, os
 
@@ -108,6 +116,7 @@ def graded(tmp_path_factory: pytest.TempPathFactory, good_model_file: Path) -> d
     for mutant in ("one_epoch", "five_classes"):
         shutil.copy(MUTANTS / f"{mutant}.py", subs / f"{mutant}.py")
     (subs / "flat_input.py").write_text(FLAT_INPUT, encoding="utf-8")
+    (subs / "spy.py").write_text(SPY, encoding="utf-8")
     sought = [str(DATA), str(DATA / "t10k-labels-idx1-ubyte.gz"), str(COURSE / "rubrics" / NAME / "rubric.toml")]
     (subs / "probe.py").write_text(PROBE.format(sought=sought), encoding="utf-8")
     for folder, model_bytes in (("model_file", good_model_file.read_bytes()), ("bad_model_file", b"not a model\n")):
@@ -163,8 +172,8 @@ def test_one_epoch_earns_the_rubric_s_partial_credit(graded):
 def test_a_model_with_five_outputs_fails_naming_the_shape(graded):
     checks = by_id(graded["five_classes"])
     assert checks["test_input_shape"].passed
-    assert checks["test_softmax_output"].message == ("model output shape: expected (None, 10): one probability per class, "
-                                                     "got (None, 5)")
+    assert checks["test_softmax_output"].message == ("model output layer: expected Dense(10, ...): one probability per "
+                                                     "class, got 5 units")
     assert checks["test_heldout_accuracy"].status == "failed"
     assert "got shape (5000, 5)" in checks["test_heldout_accuracy"].message
 
@@ -187,6 +196,13 @@ def test_the_worker_sees_neither_the_heldout_labels_nor_the_rubric(graded):
 
 
 @pytest.mark.slow
+def test_the_heldout_images_never_reach_the_process_that_ran_student_code(graded):
+    result = graded["spy"]
+    assert "SPY saw" not in result.output  # the evaluator, a fresh worker, predicted them
+    assert by_id(result)["test_softmax_output"].passed and result.metrics["accuracy"] < 0.5
+
+
+@pytest.mark.slow
 def test_a_saved_model_is_graded_without_running_the_notebook(graded):
     result = graded["model_file"]
     assert (result.status, result.graded_by) == ("graded", "model file")
@@ -201,7 +217,7 @@ def test_a_file_that_is_not_a_keras_model_says_so(graded):
     messages = {c.message for c in result.checks}
     assert len(messages) == 1
     assert messages.pop().startswith("fashion_mnist.keras: expected a Keras model saved with model.save(...), "
-                                     "got a file Keras cannot load (")
+                                     "built-in layers only, got a file Keras cannot load (")
 
 
 @pytest.mark.slow

@@ -233,7 +233,7 @@ class Evaluator:
         try:
             loaded = self._proxy.evaluate("load_model_file", what=f"loading {name}", name=name)
         except StudentError as e:
-            fail(name, expected="a Keras model saved with model.save(...) " + f"({BUILT_IN})",
+            fail(name, expected="a Keras model saved with model.save(...), built-in layers only",
                  got=f"a file Keras cannot load ({e.ename}: {e.evalue[:300]})")
         if not isinstance(loaded, dict) or not isinstance(loaded.get("model"), RemoteObject):
             fail(name, expected="a Keras model", got="something else")
