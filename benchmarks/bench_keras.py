@@ -10,6 +10,12 @@ the grader gives a worker) and the same seed; the graded run is
 hits both alike. Prints each time, the median of each and their ratio: the
 grader's overhead is TensorFlow's import in a fresh worker, the sandbox, the
 checks (one prediction of 5,000 images) and, for notebooks, IPython.
+
+Phase 2 (the evaluator: a second worker that rebuilds the exported model and
+predicts the held-out images) is timed on the grader's critical path: the wall
+time the checks spend waiting for the evaluator, including any part of its
+start-up that the student's run did not hide. The machine's load average is
+printed with the figures: on a shared machine they are noisy.
 """
 
 from __future__ import annotations
@@ -23,8 +29,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from autograder.engine import client, sandbox
 from autograder.grading import datasets
-from autograder.engine import sandbox
 from autograder.grading.course import Assignment
 from autograder.grading.grade import GradeOptions, grade_submission
 
@@ -55,13 +61,31 @@ def bare(path: Path, data_dir: Path) -> float:
         return time.perf_counter() - started
 
 
+PHASE2: list[float] = []  # seconds the checks waited on the evaluator, per graded run
+
+
+def _timed_evaluate(evaluate):
+    def timed(self, *args, **kwargs):
+        started = time.perf_counter()
+        try:
+            return evaluate(self, *args, **kwargs)
+        finally:
+            PHASE2[-1] += time.perf_counter() - started
+    return timed
+
+
+client.EvaluatorProxy.evaluate = _timed_evaluate(client.EvaluatorProxy.evaluate)  # a benchmark, not a test
+
+
 def graded(path: Path, data_dir: Path) -> float:
+    PHASE2.append(0.0)
     started = time.perf_counter()
     result = grade_submission(path, Assignment(NAME, COURSE), GradeOptions(data_dir=data_dir))
     elapsed = time.perf_counter() - started
     if result.status != "graded":
         raise SystemExit(f"{path}: {result.status}")
-    print(f"  graded: {result.total:g}/{result.max:g}, accuracy {result.metrics.get('accuracy', float('nan')):.4f}")
+    print(f"  graded: {result.total:g}/{result.max:g}, accuracy {result.metrics.get('accuracy', float('nan')):.4f}; "
+          f"phase 2 (evaluator) {PHASE2[-1]:.1f} s of {elapsed:.1f} s ({100 * PHASE2[-1] / elapsed:.1f}%)")
     for check in result.checks:
         if not check.passed:
             print(f"  {check.id}: {check.status}: {check.message}")
@@ -77,7 +101,8 @@ def main() -> None:
     data_dir = datasets.find_fashion_mnist(args.data_dir)
     os.environ[datasets.ENV_VARIABLE] = str(data_dir)  # where the checks read the held-out set
     datasets.worker_keras_home(data_dir)  # built once, before timing
-    print(f"submission: {args.submission}; sandbox: {sandbox.sandbox_mode()}; cores: {os.cpu_count()}")
+    print(f"submission: {args.submission}; sandbox: {sandbox.sandbox_mode()}; cores: {os.cpu_count()}; "
+          f"load average {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
     times: dict[str, list[float]] = {"bare python": [], "grade_submission": []}
     for run in range(args.runs):
         times["bare python"].append(bare(args.submission, data_dir))
@@ -88,6 +113,9 @@ def main() -> None:
     for name, value in medians.items():
         print(f"{name:<18} median {value:6.1f} s over {len(times[name])} run(s)")
     print(f"ratio grade/bare   {medians['grade_submission'] / medians['bare python']:.2f}")
+    phase2 = statistics.median(PHASE2)
+    print(f"phase 2 (evaluator) median {phase2:.1f} s: {100 * phase2 / medians['grade_submission']:.1f}% of grading")
+    print(f"load average now   {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
 
 
 if __name__ == "__main__":

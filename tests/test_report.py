@@ -62,6 +62,22 @@ def test_page_structure(batch):
     assert "error: &lt;b&gt;not a notebook&lt;/b&gt;" in problems and "<b>not" not in page
 
 
+def test_rows_flagged_for_review_have_their_own_section(tmp_path):
+    frame = grades_frame()
+    frame.insert(list(frame.columns).index("content_hash"), "review", "")
+    frame.loc[3, "review"] = "held-out accuracy 0.9990 is above the plausible 0.93 <i>of the reference</i>"
+    frame.to_csv(tmp_path / "grades.csv", index=False)
+    page = write_report(tmp_path / "grades.csv", tmp_path / "report.html").read_text(encoding="utf-8")
+    assert sections(page) == ["summary", "totals", "checks", "slowest", "problems", "review", "metrics"]
+    review = re.search(r'<section id="review">.*?</section>', page, re.S).group(0)
+    assert "To review (1)" in review and "<td>20230003</td>" in review and "20230004" not in review
+    assert "0.93 &lt;i&gt;of the reference&lt;/i&gt;" in review and "never penalised" in review
+    frame["review"] = ""
+    frame.to_csv(tmp_path / "grades.csv", index=False)
+    page = write_report(tmp_path / "grades.csv", tmp_path / "report.html").read_text(encoding="utf-8")
+    assert "None: no result was flagged." in page
+
+
 def test_inferred_pass_rates_without_results(batch):
     page = write_report(batch / "grades.csv", batch / "r.html").path.read_text(encoding="utf-8")
     assert "full marks on a check are taken to be the best score" in page

@@ -163,8 +163,8 @@ def _not_built_in(tree: Any, depth: int = 0) -> str | None:
     if isinstance(name, str) and "module" in tree:
         if name == "Lambda":
             return "a Lambda layer"
-        if not (module is None and name.startswith("__")) and not (
-                isinstance(module, str) and (module == "keras" or module.startswith("keras."))):
+        # "builtins": Keras looks such names up among its own functions only (e.g. an activation's name)
+        if not (module in (None, "builtins") or (isinstance(module, str) and module.split(".")[0] == "keras")):
             return f"{name[:80]} from {str(module)[:80]}"
     return next((found for value in tree.values() if (found := _not_built_in(value, depth + 1))), None)
 
