@@ -108,9 +108,7 @@ def check(path: Path | None, name: str | None, lang: str | None, hidden: bool, d
                                                   "(Blackboard; default: the late policy's).")
 def batch(subs: Path, name: str, out: Path, jobs: int | None, force: bool, public: bool, data_dir: Path | None,
           heldout: Path | None, seed: int, scheduler: str | None, require_sandbox: bool, no_sandbox: bool,
-          manifest: Path | None,
-          layout: str | None,
-          timezone: str | None) -> None:
+          manifest: Path | None, layout: str | None, timezone: str | None) -> None:
     """Grade every submission in SUBS into a CSV.
 
     SUBS is a folder with one .ipynb, .py or folder per student, or an LMS's
