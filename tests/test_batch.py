@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -51,6 +52,22 @@ def test_broken_submissions_are_rows_and_the_good_one_is_unaffected(tiny_course,
     assert grades.loc["empty", "status"].endswith("the file is empty")
     assert (grades["max"] == 4).all()
     assert summary.graded == 6 and summary.reused == 0
+
+
+def test_another_heldout_set_regrades_everything(tiny_course, subs, tmp_path):
+    from autograder.grading import datasets
+
+    sets = []
+    for name, labels in (("a", [1, 2]), ("b", [2, 1])):
+        folder = tmp_path / name
+        folder.mkdir()
+        datasets.write_idx(folder / datasets.TEST_IMAGES, np.zeros((2, 28, 28), dtype=np.uint8))
+        datasets.write_idx(folder / datasets.TEST_LABELS, np.array(labels, dtype=np.uint8))
+        sets.append(folder)
+    first = run(tiny_course, subs, tmp_path / "out", jobs=2, options=GradeOptions(timeout=5, heldout_dir=sets[0]))
+    again = run(tiny_course, subs, tmp_path / "out", jobs=2, options=GradeOptions(timeout=5, heldout_dir=sets[0]))
+    other = run(tiny_course, subs, tmp_path / "out", jobs=2, options=GradeOptions(timeout=5, heldout_dir=sets[1]))
+    assert (first.reused, again.reused, other.reused) == (0, 6, 0)
 
 
 def test_a_second_run_reuses_the_journal_and_regrades_only_what_changed(tiny_course, subs, tmp_path, good_source):
