@@ -67,14 +67,14 @@ def test_rows_flagged_for_review_have_their_own_section(tmp_path):
     frame.insert(list(frame.columns).index("content_hash"), "review", "")
     frame.loc[3, "review"] = "held-out accuracy 0.9990 is above the plausible 0.93 <i>of the reference</i>"
     frame.to_csv(tmp_path / "grades.csv", index=False)
-    page = write_report(tmp_path / "grades.csv", tmp_path / "report.html").read_text(encoding="utf-8")
+    page = write_report(tmp_path / "grades.csv", tmp_path / "report.html").path.read_text(encoding="utf-8")
     assert sections(page) == ["summary", "totals", "checks", "slowest", "problems", "review", "metrics"]
     review = re.search(r'<section id="review">.*?</section>', page, re.S).group(0)
     assert "To review (1)" in review and "<td>20230003</td>" in review and "20230004" not in review
     assert "0.93 &lt;i&gt;of the reference&lt;/i&gt;" in review and "never penalised" in review
     frame["review"] = ""
     frame.to_csv(tmp_path / "grades.csv", index=False)
-    page = write_report(tmp_path / "grades.csv", tmp_path / "report.html").read_text(encoding="utf-8")
+    page = write_report(tmp_path / "grades.csv", tmp_path / "report.html").path.read_text(encoding="utf-8")
     assert "None: no result was flagged." in page
 
 
