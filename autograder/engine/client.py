@@ -228,32 +228,23 @@ class WorkerSession:
         raise WorkerCrashed(what, f"unexpected reply {str(reply)[:200]}")
 
     def _exchange(self, message: dict, blobs: list[bytes], what: str, timeout: float) -> tuple[dict, list[bytes]]:
+        """Send one request and read its reply, both within ``timeout``."""
+        return self._transfer(what, timeout, send=(message, blobs))
+
+    def _receive(self, what: str, timeout: float) -> tuple[dict, list[bytes]]:
+        """The worker's next frame within ``timeout`` (after a progress message of the run)."""
+        return self._transfer(what, timeout, send=None)
+
+    def _transfer(self, what: str, timeout: float, *, send: tuple[dict, list[bytes]] | None) -> tuple[dict, list[bytes]]:
         whole = timeout >= self.remaining() - 1e-3
         if timeout <= 0:
             self.expired = True
             raise CallTimeout(what, self.limits.timeout, whole_submission=True)
         deadline = time.monotonic() + timeout  # one deadline for writing the request and reading the reply
         try:
-            protocol.write_frame(self._send, message, blobs, deadline=deadline)
+            if send is not None:
+                protocol.write_frame(self._send, *send, deadline=deadline)
             return protocol.read_frame(self._recv, deadline=deadline, max_bytes=self.limits.reply_bytes,
-                                       max_header=self.limits.reply_header_bytes)
-        except protocol.FrameTimeout:
-            self.stop()
-            self.expired = self.expired or whole
-            raise CallTimeout(what, self.limits.timeout if whole else self.limits.call_timeout, whole_submission=whole) from None
-        except (protocol.ProtocolError, BrokenPipeError, OSError) as e:
-            reason = self._death_reason() or str(e)
-            self.stop()
-            raise WorkerCrashed(what, reason) from None
-
-    def _receive(self, what: str, timeout: float) -> tuple[dict, list[bytes]]:
-        """The worker's next frame within ``timeout`` (after a progress message of the run)."""
-        whole = timeout >= self.remaining() - 1e-3
-        if timeout <= 0:
-            self.expired = True
-            raise CallTimeout(what, self.limits.timeout, whole_submission=True)
-        try:
-            return protocol.read_frame(self._recv, deadline=time.monotonic() + timeout, max_bytes=self.limits.reply_bytes,
                                        max_header=self.limits.reply_header_bytes)
         except protocol.FrameTimeout:
             self.stop()
