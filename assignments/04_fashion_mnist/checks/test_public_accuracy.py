@@ -8,8 +8,8 @@ import numpy as np
 import pytest
 
 from autograder.checks import fail
-from autograder.engine.client import RemoteObject
 from autograder.grading.datasets import find_fashion_mnist, load_heldout
+from autograder.grading.models import export_model
 
 RESHAPE = {(28, 28): lambda x: x, (784,): lambda x: x.reshape(len(x), 784), (28, 28, 1): lambda x: x[..., np.newaxis]}
 
@@ -19,20 +19,17 @@ def images_and_labels(request):
     return load_heldout(find_fashion_mnist(request.getfixturevalue("data_dir")))
 
 
-def test_accuracy_on_the_held_out_images(submission, images_and_labels, credit, rubric):
-    model = submission.value("model")
-    if not isinstance(model, RemoteObject):
-        fail("model", expected="a trained Keras model", got=model)
-    info = submission.inspect("keras_describe", model)
-    shape = info.get("input_shape") if isinstance(info, dict) else None
-    reshape = RESHAPE.get(tuple(shape[1:]) if isinstance(shape, list) else None)
+def test_accuracy_on_the_held_out_images(submission, evaluator, images_and_labels, credit, rubric):
+    exported = export_model(submission.value("model"), what="model")  # your trained model, as data
+    reshape = RESHAPE.get(exported.summary.input_shape[1:] if exported.summary.input_shape else None)
     if reshape is None:
-        fail("model input shape", expected="(None, 28, 28) or (None, 784)", got=str(shape))
+        fail("model input shape", expected="(None, 28, 28) or (None, 784)", got=exported.summary.show_input())
     images, labels = images_and_labels
-    got = submission.inspect("keras_predict", model, x=reshape(images.astype(np.float32) / 255.0), batch_size=500)
-    if not isinstance(got, np.ndarray) or got.shape != (len(labels), 10) or not np.all(np.isfinite(got)):
-        fail(f"model.predict(...) for the {len(labels)} held-out images", expected=f"shape ({len(labels)}, 10), finite",
-             got=got if not isinstance(got, np.ndarray) else f"shape {got.shape}")
+    what = f"model.predict(...) for the {len(labels)} held-out images"
+    got = evaluator.predict(evaluator.rebuild(exported), reshape(images.astype(np.float32) / 255.0), what=what,
+                            batch_size=500)
+    if got.shape != (len(labels), 10) or not np.all(np.isfinite(got)):
+        fail(what, expected=f"shape ({len(labels)}, 10), finite", got=f"shape {got.shape}")
     accuracy = float(np.mean(np.argmax(got, axis=1) == labels))
     credit.metric("accuracy", accuracy)
     threshold, floor = float(rubric.params["threshold"]), float(rubric.params["floor"])
