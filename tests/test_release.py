@@ -235,8 +235,8 @@ def test_the_wheel_and_one_released_assignment_folder_are_enough(tmp_path):
                            capture_output=True, text=True)
     assert check.returncode == 0, check.stdout + check.stderr
     assert check.stdout.startswith(f"01_logic_gates: {repo / '01_logic_gates.ipynb'}")
-    assert "Total: 4/4 (100.0%)" in check.stdout
+    assert "Total: 7/7 (100.0%)" in check.stdout  # every public check of 01 passes
     ci = subprocess.run([str(venv / "bin" / "grade"), "ci", "--junit", "junit.xml"], cwd=repo, env=env,
                         capture_output=True, text=True)
     assert ci.returncode == 0, ci.stdout + ci.stderr
-    assert ci.stdout.splitlines()[-1] == "Points 4/4" and (repo / "junit.xml").exists()
+    assert ci.stdout.splitlines()[-1] == "Points 7/7" and (repo / "junit.xml").exists()
