@@ -6,28 +6,22 @@
 from __future__ import annotations
 
 import contextlib
-import io
-import os
-import sys
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable
-
-import pytest
 
 from autograder import __version__
 from autograder.engine import sandbox
 from autograder.grading.checks import CallTimeout, WorkerCrashed
 from autograder.engine.client import WorkerSession
 from autograder.grading.course import Assignment
-from autograder.errors import GradingError, RubricError
-from autograder.grading.plugin import GradingPlugin, timed_out_in
+from autograder.errors import GradingError
+from autograder.grading.check_session import run_checks
+from autograder.grading.plugin import timed_out_in
 from autograder.grading.results import CheckResult, SubmissionResult
 from autograder.grading.rubric import Rubric
 from autograder.grading.submissions import Submission, content_hash, load_submission
-
-CHECKS_INI = Path(__file__).with_name("checks.ini")
 
 
 @dataclass
@@ -41,6 +35,7 @@ class GradeOptions:
     heldout_dir: Path | None = None  # a private held-out set in the IDX layout (overrides the rubric's)
     timeout: float | None = None  # overrides the rubric's wall-clock limit
     env: dict[str, str] = field(default_factory=dict)
+    fresh_pytest: bool = False  # a new pytest.main per submission instead of checks collected once per process
     # Hears what a long run is doing: ("worker", {}), ("cell", {"cell", "of", "text"}), ("checks", {}).
     on_progress: Callable[[str, dict[str, Any]], None] | None = field(default=None, compare=False, repr=False)
 
@@ -82,9 +77,9 @@ def grade_submission(path: Path, assignment: Assignment, options: GradeOptions |
             with contextlib.suppress(GradingError, CallTimeout, WorkerCrashed):
                 session.load()
         tell("checks", {})
-        plugin = GradingPlugin(session, rubric, "hidden" if options.suite == "hidden" else "public",
-                               data_dir=options.data_dir, heldout_dir=options.heldout_dir, evaluator_session=evaluator)
-        _run_pytest(rubric, plugin)
+        plugin = run_checks(rubric, "hidden" if options.suite == "hidden" else "public", fresh=options.fresh_pytest,
+                            session=session, evaluator_session=evaluator, data_dir=options.data_dir,
+                            heldout_dir=options.heldout_dir)
         checks = plugin.results()
         status = _status(session)
         report = session.report or {}
@@ -108,58 +103,6 @@ def _cell_progress(on_progress):
     if on_progress is None:
         return None
     return lambda cell, of, text: on_progress("cell", {"cell": cell, "of": of, "text": text})
-
-
-def _run_pytest(rubric: Rubric, plugin: GradingPlugin) -> None:
-    args = [str(rubric.folder), "-c", str(CHECKS_INI), "--rootdir", str(rubric.folder), "-p", "no:cacheprovider",
-            "-p", "no:randomly", "-p", "no:xdist", "--import-mode=importlib", "-q", "-s", "--tb=no", "--no-header",
-            "-W", "ignore::pytest.PytestAssertRewriteWarning"]
-    with _no_plugin_autoload(), _check_modules(rubric.folder), contextlib.redirect_stdout(io.StringIO()), \
-            contextlib.redirect_stderr(io.StringIO()):
-        code = pytest.main(args, plugins=[plugin])
-    if code == pytest.ExitCode.INTERRUPTED:  # pytest swallows Ctrl-C (and SIGTERM, see engine/lifetime.py): pass it on
-        raise KeyboardInterrupt
-    if plugin.collection_errors:
-        raise RubricError(f"{rubric.folder}: checks cannot be collected: {plugin.collection_errors[0]}")
-    if code in (pytest.ExitCode.INTERNAL_ERROR, pytest.ExitCode.USAGE_ERROR):
-        raise RubricError(f"{rubric.folder}: pytest could not run the checks (exit code {int(code)})")
-
-
-_MODULE_CACHE: dict[Path, dict[str, Any]] = {}
-
-
-@contextlib.contextmanager
-def _check_modules(folder: Path):
-    """Keep each rubric folder's imported check modules apart from every other folder's.
-
-    Two assignments may both have ``test_public.py``; pytest imports by module name,
-    so a folder's modules are put back before its run and taken out after it.
-    """
-    folder = folder.resolve()
-    sys.modules.update(_MODULE_CACHE.get(folder, {}))
-    try:
-        yield
-    finally:
-        mine = {}
-        for name, module in list(sys.modules.items()):
-            file = getattr(module, "__file__", None)
-            if file and Path(file).resolve().is_relative_to(folder):
-                mine[name] = sys.modules.pop(name)
-        _MODULE_CACHE[folder] = mine
-
-
-@contextlib.contextmanager
-def _no_plugin_autoload():
-    """Installed pytest plugins have no business in grading (and cost ~1 s to load)."""
-    saved = os.environ.get("PYTEST_DISABLE_PLUGIN_AUTOLOAD")
-    os.environ["PYTEST_DISABLE_PLUGIN_AUTOLOAD"] = "1"
-    try:
-        yield
-    finally:
-        if saved is None:
-            del os.environ["PYTEST_DISABLE_PLUGIN_AUTOLOAD"]
-        else:
-            os.environ["PYTEST_DISABLE_PLUGIN_AUTOLOAD"] = saved
 
 
 def _status(session: WorkerSession) -> str:

@@ -88,7 +88,7 @@ class Credit:
 class GradingPlugin:
     """Collects per-check outcomes for one submission during one pytest run."""
 
-    session: WorkerSession
+    session: WorkerSession | None  # the submission's worker (None until :meth:`grading` points it at one)
     rubric: Rubric
     visibility: str
     outcomes: dict[str, list[Outcome]] = field(default_factory=dict)
@@ -98,6 +98,13 @@ class GradingPlugin:
     data_dir: Path | None = None  # the data set's folder, as given to grade (--data-dir)
     heldout_dir: Path | None = None  # an instructor's private held-out set (--heldout), else the rubric's
     evaluator_session: WorkerSession | None = None  # Keras assignments: the worker that never runs student code
+
+    def grading(self, session: WorkerSession, *, evaluator_session: WorkerSession | None = None,
+                data_dir: Path | None = None, heldout_dir: Path | None = None) -> GradingPlugin:
+        """Point the plugin at one submission's workers and folders, keeping nothing of the one before."""
+        self.session, self.evaluator_session, self.data_dir, self.heldout_dir = session, evaluator_session, data_dir, heldout_dir
+        self.outcomes, self.metrics, self.reviews = {}, {}, []
+        return self
 
     @pytest.fixture(scope="session")
     def submission(self) -> SubmissionProxy:

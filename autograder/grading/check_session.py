@@ -1,0 +1,235 @@
+"""A rubric's checks, collected once per process and run for one submission after another.
+
+``pytest.main`` per submission re-reads the configuration, registers the plugins
+and collects the same rubric every time: about a third of grading a numpy
+notebook. A :class:`CheckSession` does that once, the way ``pytest.main`` does
+it (the same arguments, plugins and hooks, assertion rewriting included), then
+runs the collected items for each submission with pytest's own runtest protocol.
+Parametrize, fixtures and the plugin's scoring are unchanged; session-scoped
+fixtures are torn down after every submission (the last item's ``nextitem`` is
+None), so nothing a check computed from one submission reaches the next. The
+one :class:`GradingPlugin` registered at configuration is pointed at each
+submission in turn (:meth:`GradingPlugin.grading`).
+
+``pytest.main`` stays as the reference (``fresh=True`` in :func:`run_checks`):
+a test grades the whole validity corpus both ways and compares every field.
+
+pytest has no public API for "configure and collect once, run many times"; the
+few private names used here (``_prepareconfig``, ``_do_configure``,
+``_ensure_unconfigure``) are what ``pytest.main`` itself calls, and
+``tests/test_check_session.py`` fails loudly if a pytest release changes them.
+"""
+
+from __future__ import annotations
+
+import atexit
+import contextlib
+import io
+import os
+import sys
+import threading
+from collections import OrderedDict
+from pathlib import Path
+from typing import Any, Iterator
+
+import pytest
+from _pytest.config import _prepareconfig
+
+from autograder.errors import RubricError
+from autograder.grading.plugin import GradingPlugin
+from autograder.grading.rubric import Rubric
+
+CHECKS_INI = Path(__file__).with_name("checks.ini")
+KEPT_PER_THREAD = 8  # rubrics whose collected checks a process keeps (validate and the tests use many)
+
+
+def pytest_args(folder: Path) -> list[str]:
+    """The command line of one grading run (the same for pytest.main and a CheckSession)."""
+    return [str(folder), "-c", str(CHECKS_INI), "--rootdir", str(folder), "-p", "no:cacheprovider",
+            "-p", "no:randomly", "-p", "no:xdist", "--import-mode=importlib", "-q", "-s", "--tb=no", "--no-header",
+            "-W", "ignore::pytest.PytestAssertRewriteWarning"]
+
+
+class CheckSession:
+    """pytest configured and the rubric collected once; :meth:`run` grades one submission with the plugin's current state."""
+
+    def __init__(self, rubric: Rubric, visibility: str) -> None:
+        self.folder = rubric.folder.resolve()
+        self.plugin = GradingPlugin(None, rubric, visibility)
+        self.fingerprint = fingerprint(self.folder)
+        self.broken = False
+        with quiet(), check_modules(self.folder), _no_plugin_autoload():
+            self.config = _prepareconfig(pytest_args(self.folder), plugins=[self.plugin])
+            self.config._do_configure()
+            self.session = pytest.Session.from_config(self.config)
+            self.config.hook.pytest_sessionstart(session=self.session)
+            self.config.hook.pytest_collection(session=self.session)
+        self.items = list(self.session.items)
+        # Its output went to a throwaway buffer and its stats would keep every report of every submission.
+        self.config.pluginmanager.unregister(name="terminalreporter")
+
+    def run(self) -> None:
+        """Run every collected item once, for the submission the plugin now points at."""
+        if self.plugin.collection_errors:
+            raise RubricError(f"{self.folder}: checks cannot be collected: {self.plugin.collection_errors[0]}")
+        self.session.testsfailed = 0
+        self.session.shouldstop = self.session.shouldfail = False
+        cwd = os.getcwd()
+        try:
+            with quiet(), check_modules(self.folder):
+                for i, item in enumerate(self.items):
+                    nextitem = self.items[i + 1] if i + 1 < len(self.items) else None
+                    item.config.hook.pytest_runtest_protocol(item=item, nextitem=nextitem)
+        except pytest.exit.Exception:  # a rubric that calls pytest.exit: the checks not run say so, as with pytest.main
+            self._abandon()
+        except BaseException:  # Ctrl-C, SIGTERM: fixtures may be half set up, so this session is not used again
+            self._abandon()
+            raise
+        finally:
+            os.chdir(cwd)
+
+    def _abandon(self) -> None:
+        self.broken = True
+        with contextlib.suppress(Exception), quiet():
+            self.session._setupstate.teardown_exact(None)
+
+    def close(self) -> None:
+        """What pytest.main does at its end: the session's finish hooks, then unconfigure."""
+        with contextlib.suppress(Exception), quiet():
+            self.config.hook.pytest_sessionfinish(session=self.session, exitstatus=0)
+        with contextlib.suppress(Exception), quiet():
+            self.config._ensure_unconfigure()
+
+
+def run_checks(rubric: Rubric, visibility: str, *, fresh: bool = False, **submission: Any) -> GradingPlugin:
+    """Run the rubric's checks on one submission and return the plugin holding their outcomes.
+
+    ``submission`` is what :meth:`GradingPlugin.grading` takes (the worker sessions, the data
+    folders). The checks are collected once per process and thread; ``fresh`` runs a
+    new ``pytest.main`` instead (the reference behaviour).
+    """
+    if fresh:
+        plugin = GradingPlugin(None, rubric, visibility).grading(**submission)
+        _pytest_main(rubric.folder, plugin)
+        return plugin
+    checks = _kept(rubric, visibility)
+    checks.plugin.rubric = rubric
+    checks.plugin.grading(**submission)
+    try:
+        checks.run()
+    finally:
+        if checks.broken:
+            _forget(checks)
+    return checks.plugin
+
+
+def _pytest_main(folder: Path, plugin: GradingPlugin) -> None:
+    with _no_plugin_autoload(), check_modules(folder), quiet():
+        code = pytest.main(pytest_args(folder), plugins=[plugin])
+    if code == pytest.ExitCode.INTERRUPTED:  # pytest swallows Ctrl-C (and SIGTERM, see engine/lifetime.py): pass it on
+        raise KeyboardInterrupt
+    if plugin.collection_errors:
+        raise RubricError(f"{folder}: checks cannot be collected: {plugin.collection_errors[0]}")
+    if code in (pytest.ExitCode.INTERNAL_ERROR, pytest.ExitCode.USAGE_ERROR):
+        raise RubricError(f"{folder}: pytest could not run the checks (exit code {int(code)})")
+
+
+# -- the sessions a process keeps -------------------------------------------------------------
+
+_local = threading.local()  # a Dask worker may run tasks in threads: a session is never shared between two
+
+
+def _sessions() -> OrderedDict[tuple[Path, str], CheckSession]:
+    if not hasattr(_local, "sessions"):
+        _local.sessions = OrderedDict()
+    return _local.sessions
+
+
+def _kept(rubric: Rubric, visibility: str) -> CheckSession:
+    """This thread's collected checks of ``rubric``, collected anew when a file of its folder changed."""
+    sessions = _sessions()
+    key = (rubric.folder.resolve(), visibility)
+    checks = sessions.get(key)
+    if checks is not None and checks.fingerprint != fingerprint(key[0]):
+        _forget(checks)
+        checks = None
+    if checks is None:
+        checks = CheckSession(rubric, visibility)
+        sessions[key] = checks
+        while len(sessions) > KEPT_PER_THREAD:
+            _forget(next(iter(sessions.values())))
+    sessions.move_to_end(key)
+    return checks
+
+
+def _forget(checks: CheckSession) -> None:
+    sessions = _sessions()
+    for key, kept in list(sessions.items()):
+        if kept is checks:
+            del sessions[key]
+    checks.close()
+
+
+@atexit.register
+def close_all() -> None:
+    """Close this thread's sessions (tests use it to start from nothing)."""
+    for checks in list(_sessions().values()):
+        _forget(checks)
+
+
+def fingerprint(folder: Path) -> tuple:
+    """Names, sizes and modification times of what pytest reads from a rubric folder."""
+    found = []
+    for root, dirs, files in os.walk(folder):
+        dirs[:] = sorted(d for d in dirs if d != "__pycache__")
+        for name in sorted(files):
+            if name.endswith((".py", ".toml", ".ini", ".cfg")):
+                stat = os.stat(os.path.join(root, name))
+                found.append((os.path.relpath(os.path.join(root, name), folder), stat.st_size, stat.st_mtime_ns))
+    return tuple(found)
+
+
+# -- what every run is wrapped in ------------------------------------------------------------
+
+_MODULE_CACHE: dict[Path, dict[str, Any]] = {}
+
+
+@contextlib.contextmanager
+def check_modules(folder: Path) -> Iterator[None]:
+    """Keep each rubric folder's imported check modules apart from every other folder's.
+
+    Two assignments may both have ``test_public.py``; pytest imports by module name,
+    so a folder's modules are put back before its run and taken out after it.
+    """
+    folder = folder.resolve()
+    sys.modules.update(_MODULE_CACHE.get(folder, {}))
+    try:
+        yield
+    finally:
+        mine = {}
+        for name, module in list(sys.modules.items()):
+            file = getattr(module, "__file__", None)
+            if file and Path(file).resolve().is_relative_to(folder):
+                mine[name] = sys.modules.pop(name)
+        _MODULE_CACHE[folder] = mine
+
+
+@contextlib.contextmanager
+def quiet() -> Iterator[None]:
+    """pytest's own printing goes nowhere: checks report through the plugin."""
+    with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):
+        yield
+
+
+@contextlib.contextmanager
+def _no_plugin_autoload() -> Iterator[None]:
+    """Installed pytest plugins have no business in grading (and cost ~1 s to load)."""
+    saved = os.environ.get("PYTEST_DISABLE_PLUGIN_AUTOLOAD")
+    os.environ["PYTEST_DISABLE_PLUGIN_AUTOLOAD"] = "1"
+    try:
+        yield
+    finally:
+        if saved is None:
+            del os.environ["PYTEST_DISABLE_PLUGIN_AUTOLOAD"]
+        else:
+            os.environ["PYTEST_DISABLE_PLUGIN_AUTOLOAD"] = saved
