@@ -11,7 +11,6 @@ from __future__ import annotations
 import json
 import os
 import signal
-from concurrent.futures import Future, as_completed
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
@@ -25,6 +24,7 @@ from autograder.grading.course import Assignment
 from autograder.errors import BatchInterrupted, GradingError, UsageError
 from autograder.grading.grade import GradeOptions, grade_submission
 from autograder.engine import lifetime
+from autograder.batch import pool
 from autograder.batch.intake import Entry, Intake, read_download
 from autograder.batch.late import apply_late, download_times, late_policy, read_submission_times
 from autograder.grading.results import SubmissionResult
@@ -164,18 +164,8 @@ def _file_times_warning(students: list[str]) -> str:
 
 
 def _on_pool(paths: list[Path], assignment: Assignment, options: GradeOptions, jobs: int):
-    """Yield (path, future) from a local pool of grading processes, as they finish.
-
-    The pool's processes die with this one, however it ends (see engine/lifetime.py).
-    """
-    if not paths:
-        return
-    with lifetime.process_pool(min(jobs, len(paths)), preload=["autograder.grading.grade"]) as pool:
-        futures: dict[Future, Path] = {
-            pool.submit(_grade_one, str(p), assignment.name, str(assignment.course_root), options): p for p in paths
-        }
-        for future in as_completed(futures):
-            yield futures[future], future
+    """Yield (path, finished) from a local pool of grading processes, as they finish (see batch/pool.py)."""
+    yield from pool.graded(paths, assignment.name, str(assignment.course_root), options, jobs)
 
 
 def _on_dask(paths: list[Path], assignment: Assignment, options: GradeOptions, scheduler: str):

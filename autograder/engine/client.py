@@ -104,7 +104,6 @@ class WorkerSession:
             "seed": self.seed,
             "requires": self.requires,
             "threads": self.threads,
-            "time_budget": self.remaining(), "deadline": self.deadline,  # monotonic: a notebook's cell is interrupted just before
         }
         job_file = scratch / "job.json"
         job_file.write_text(json.dumps(job), encoding="utf-8")
@@ -127,6 +126,11 @@ class WorkerSession:
             protocol.widen(fd)
         self._drain = OutputDrain(self.proc.stdout, self.limits.output_kb * 1024)
 
+    def restart_clock(self) -> None:
+        """The submission's time starts now: for a worker started ahead, while the grader was busy with another."""
+        if self.report is None and self.failure is None:
+            self.deadline = time.monotonic() + self.limits.timeout
+
     def _keras_env(self, work: Path) -> dict[str, str]:
         """Keras only uses a KERAS_HOME it may write to: link the read-only data into a writable one."""
         if "KERAS_HOME" not in self.env:
@@ -144,7 +148,9 @@ class WorkerSession:
             self.start()
         what = "running the submission's code" if self.run_code else "starting the evaluator" if self.evaluator else "starting the worker"
         try:
-            reply, _ = self._exchange({"op": "run"}, [], what, self.remaining())
+            # The deadline travels with the request (monotonic): a notebook's cell is interrupted just before it.
+            reply, _ = self._exchange({"op": "run", "time_budget": self.remaining(), "deadline": self.deadline}, [], what,
+                                      self.remaining())
             for _ in range(protocol.MAX_PROGRESS_MESSAGES + 1):
                 try:
                     progress = protocol.read_progress(reply)

@@ -104,9 +104,7 @@ def process_pool(jobs: int, *, preload: list[str] = ()) -> Iterator[ProcessPoolE
     an exception (Ctrl-C, SIGTERM) cancels what has not started and interrupts
     what has, instead of waiting for it.
     """
-    context = multiprocessing.get_context("forkserver")
-    if preload:
-        context.set_forkserver_preload(list(preload))
+    context = pool_context(preload)
     lifeline, held = context.Pipe(duplex=False)
     pool = ProcessPoolExecutor(max_workers=jobs, mp_context=context, initializer=watch_lifeline, initargs=(lifeline,))
     try:
@@ -121,14 +119,26 @@ def process_pool(jobs: int, *, preload: list[str] = ()) -> Iterator[ProcessPoolE
         held.close()
 
 
+def pool_context(preload: list[str] = ()) -> multiprocessing.context.ForkServerContext:
+    """The forkserver context grading pools start their processes from, with ``preload`` imported once in the server."""
+    context = multiprocessing.get_context("forkserver")
+    if preload:
+        context.set_forkserver_preload(list(preload))
+    return context
+
+
 def _interrupt(pool: ProcessPoolExecutor) -> None:
+    processes = list((getattr(pool, "_processes", None) or {}).values())
+    pool.shutdown(wait=False, cancel_futures=True)
+    stop_processes(processes)
+
+
+def stop_processes(processes: list[multiprocessing.process.BaseProcess]) -> None:
     """Stop the graders now: each kills its own worker on the way out (KeyboardInterrupt).
 
     One that has not finished within ``STOP_GRACE_S`` is killed; its worker follows
     it and the next start removes what it left on disk.
     """
-    processes = list((getattr(pool, "_processes", None) or {}).values())
-    pool.shutdown(wait=False, cancel_futures=True)
     for process in processes:
         with contextlib.suppress(ProcessLookupError, PermissionError):
             os.kill(process.pid, signal.SIGINT)

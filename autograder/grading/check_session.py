@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import atexit
 import contextlib
+import functools
 import io
 import os
 import sys
@@ -209,9 +210,15 @@ def check_modules(folder: Path) -> Iterator[None]:
         mine = {}
         for name, module in list(sys.modules.items()):
             file = getattr(module, "__file__", None)
-            if file and Path(file).resolve().is_relative_to(folder):
+            if file and _resolved(file).is_relative_to(folder):
                 mine[name] = sys.modules.pop(name)
         _MODULE_CACHE[folder] = mine
+
+
+@functools.lru_cache(maxsize=4096)
+def _resolved(file: str) -> Path:
+    """A module's file, resolved once: the check above looks at every module of the process per submission."""
+    return Path(file).resolve()
 
 
 @contextlib.contextmanager

@@ -46,57 +46,105 @@ def grade_submission(path: Path, assignment: Assignment, options: GradeOptions |
 
     Raises GradingError only for problems of the course itself (rubric, data).
     """
-    options = options or GradeOptions()
-    started = time.monotonic()
-    rubric = assignment.rubric(options.suite)
-    try:
-        submission = load_submission(Path(path), student_id=student_id)
-    except GradingError as e:
-        sid = student_id or Path(path).stem
-        return _unrunnable(sid, assignment, Path(path), rubric, options, f"error: {e}", started)
-    env, ro_paths = _data_access(rubric, options)
-    limits = rubric.limits
-    if options.timeout:
-        limits = type(limits)(**{**vars(limits), "timeout": options.timeout})
-    model_file = rubric.model_file if rubric.model_file in submission.files else None
-    session = WorkerSession(submission, limits=limits, requires=rubric.requires, seed=options.seed,
-                            threads=options.threads, env={**env, **options.env}, ro_paths=ro_paths,
-                            run_code=model_file is None, on_progress=_cell_progress(options.on_progress))
-    # Keras models are rebuilt from exported data, and predicted, by a second worker that runs no student code.
-    evaluator = WorkerSession(submission, limits=limits, requires=rubric.requires, seed=options.seed,
-                              threads=options.threads, evaluator=True, model_file=model_file) \
-        if "keras" in rubric.requires else None
-    tell = options.on_progress or (lambda event, fields: None)
-    try:
-        tell("worker", {})
-        if model_file is None:  # a model file goes straight to the evaluator
-            session.start()
-        if evaluator is not None and options.suite == "hidden":
-            evaluator.start()  # imports Keras while the student's code runs (public checks start it when used)
-        if options.on_progress is not None and model_file is None:  # run the code now: its cells are heard first
-            with contextlib.suppress(GradingError, CallTimeout, WorkerCrashed):
-                session.load()
-        tell("checks", {})
-        plugin = run_checks(rubric, "hidden" if options.suite == "hidden" else "public", fresh=options.fresh_pytest,
-                            session=session, evaluator_session=evaluator, data_dir=options.data_dir,
-                            heldout_dir=options.heldout_dir)
-        checks = plugin.results()
-        status = _status(session)
-        report = session.report or {}
-    finally:
-        session.close()
-        if evaluator is not None:
-            evaluator.close()
-    result = SubmissionResult(
-        student_id=submission.student_id, assignment=assignment.name, path=str(submission.path),
-        content_hash=submission.content_hash, status=status, checks=checks, seed=options.seed,
-        graded_by="model file" if model_file else "code", cell_errors=_cell_errors(report, submission),
-        cell_outputs=report.get("cell_outputs", []), metrics=plugin.metrics, output=report.get("output", "") + session.output,
-        sandbox=sandbox.sandbox_mode(), engine_version=__version__, review="; ".join(plugin.reviews),
-    )
-    result.hints = _hints(submission, result.cell_errors)
-    result.duration_s = round(time.monotonic() - started, 3)
-    return result
+    return Grading.start(path, assignment, options, student_id=student_id).finish()
+
+
+class Grading:
+    """One submission on its way to a result: its worker started, then its checks run and scored.
+
+    A batch starts the next submission's worker (:meth:`start`) while the current one's
+    checks run, so the worker's start-up (Python, numpy, IPython) is off the critical
+    path. Nothing is shared: each has its own worker, sandbox, scratch folder and
+    cgroup, and its time limit counts from :meth:`finish`, not from :meth:`start`.
+    """
+
+    def __init__(self, path: Path, assignment: Assignment, options: GradeOptions, student_id: str | None) -> None:
+        self.path, self.assignment, self.options = Path(path), assignment, options
+        self.started = time.monotonic()
+        self.rubric = assignment.rubric(options.suite)
+        self.result: SubmissionResult | None = None  # known already: the submission could not even be loaded
+        self.session = self.evaluator = None
+        self.start_s = 0.0
+        try:
+            self.submission = load_submission(self.path, student_id=student_id)
+        except GradingError as e:
+            sid = student_id or self.path.stem
+            self.result = _unrunnable(sid, assignment, self.path, self.rubric, options, f"error: {e}", self.started)
+            return
+        rubric, submission = self.rubric, self.submission
+        env, ro_paths = _data_access(rubric, options)
+        limits = rubric.limits
+        if options.timeout:
+            limits = type(limits)(**{**vars(limits), "timeout": options.timeout})
+        self.model_file = rubric.model_file if rubric.model_file in submission.files else None
+        self.session = WorkerSession(submission, limits=limits, requires=rubric.requires, seed=options.seed,
+                                     threads=options.threads, env={**env, **options.env}, ro_paths=ro_paths,
+                                     run_code=self.model_file is None, on_progress=_cell_progress(options.on_progress))
+        # Keras models are rebuilt from exported data, and predicted, by a second worker that runs no student code.
+        self.evaluator = WorkerSession(submission, limits=limits, requires=rubric.requires, seed=options.seed,
+                                       threads=options.threads, evaluator=True, model_file=self.model_file) \
+            if "keras" in rubric.requires else None
+
+    @classmethod
+    def start(cls, path: Path, assignment: Assignment, options: GradeOptions | None = None, *,
+              student_id: str | None = None) -> Grading:
+        """Load the submission and start its worker, which imports what it needs and waits to be asked to run."""
+        began = time.monotonic()
+        grading = cls(path, assignment, options or GradeOptions(), student_id)
+        if grading.session is not None:
+            if grading.options.on_progress is not None:
+                grading.options.on_progress("worker", {})
+            if grading.model_file is None:  # a model file goes straight to the evaluator
+                try:
+                    grading.session.start()
+                except BaseException:
+                    grading.close()
+                    raise
+        grading.start_s = time.monotonic() - began
+        return grading
+
+    def finish(self) -> SubmissionResult:
+        """Run the code and the checks, score, and stop the workers."""
+        if self.result is not None:
+            return self.result
+        options, rubric, session, evaluator = self.options, self.rubric, self.session, self.evaluator
+        tell = options.on_progress or (lambda event, fields: None)
+        began = time.monotonic()
+        try:
+            session.restart_clock()
+            if evaluator is not None:
+                evaluator.restart_clock()
+                if options.suite == "hidden":
+                    evaluator.start()  # imports Keras while the student's code runs (public checks start it when used)
+            if options.on_progress is not None and self.model_file is None:  # run the code now: its cells are heard first
+                with contextlib.suppress(GradingError, CallTimeout, WorkerCrashed):
+                    session.load()
+            tell("checks", {})
+            plugin = run_checks(rubric, "hidden" if options.suite == "hidden" else "public", fresh=options.fresh_pytest,
+                                session=session, evaluator_session=evaluator, data_dir=options.data_dir,
+                                heldout_dir=options.heldout_dir)
+            checks = plugin.results()
+            status = _status(session)
+            report = session.report or {}
+        finally:
+            self.close()
+        submission = self.submission
+        result = SubmissionResult(
+            student_id=submission.student_id, assignment=self.assignment.name, path=str(submission.path),
+            content_hash=submission.content_hash, status=status, checks=checks, seed=options.seed,
+            graded_by="model file" if self.model_file else "code", cell_errors=_cell_errors(report, submission),
+            cell_outputs=report.get("cell_outputs", []), metrics=plugin.metrics, output=report.get("output", "") + session.output,
+            sandbox=sandbox.sandbox_mode(), engine_version=__version__, review="; ".join(plugin.reviews),
+        )
+        result.hints = _hints(submission, result.cell_errors)
+        result.duration_s = round(self.start_s + time.monotonic() - began, 3)  # not the time it waited to be finished
+        return result
+
+    def close(self) -> None:
+        """Stop the workers and remove their scratch folders (a started grading that will not be finished)."""
+        for worker in (self.session, self.evaluator):
+            if worker is not None:
+                worker.close()
 
 
 def _cell_progress(on_progress):

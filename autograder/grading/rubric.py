@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+import functools
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -95,12 +96,19 @@ def check_names(rubric: Rubric) -> list[str]:
     """The test functions defined in the rubric's test files (read, not imported)."""
     names = []
     for test_file in rubric.test_files():
-        try:
-            tree = ast.parse(test_file.read_text(encoding="utf-8"), filename=str(test_file))
-        except SyntaxError as e:
-            raise RubricError(f"{test_file}: syntax error on line {e.lineno}: {e.msg}") from e
-        names += [n.name for n in tree.body if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef)) and n.name.startswith("test")]
+        stat = test_file.stat()
+        names += _test_functions(str(test_file), stat.st_size, stat.st_mtime_ns)
     return names
+
+
+@functools.lru_cache(maxsize=256)
+def _test_functions(test_file: str, size: int, mtime_ns: int) -> list[str]:
+    """Parsed once per version of the file: a batch asks for every submission."""
+    try:
+        tree = ast.parse(Path(test_file).read_text(encoding="utf-8"), filename=test_file)
+    except SyntaxError as e:
+        raise RubricError(f"{test_file}: syntax error on line {e.lineno}: {e.msg}") from e
+    return [n.name for n in tree.body if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef)) and n.name.startswith("test")]
 
 
 def validate_against_checks(rubric: Rubric) -> None:

@@ -22,10 +22,13 @@ import sys
 import time
 from typing import Any, Callable
 
-from IPython.core.displayhook import DisplayHook
-from IPython.core.displaypub import DisplayPublisher
-from IPython.core.interactiveshell import InteractiveShell
-from IPython.utils.text import SList
+from autograder.engine.worker.ipython_import import lean_import
+
+with lean_import():
+    from IPython.core.displayhook import DisplayHook
+    from IPython.core.displaypub import DisplayPublisher
+    from IPython.core.interactiveshell import InteractiveShell
+    from IPython.utils.text import SList
 
 OUTPUT_CAP = 64 * 1024  # characters of text output kept per cell, as for a module
 # What the grader keeps of a run report (engine/run_report.py): 64k characters per output value, 1M in all.
@@ -259,7 +262,8 @@ def start_shell() -> GradingShell:
     import os
 
     os.environ["MPLBACKEND"] = INLINE_BACKEND  # as ipykernel sets it: figures show at the end of a cell
-    shell = GradingShell.instance(colors="NoColor")
+    with lean_import():  # the completer's jedi: tab completion never happens here
+        shell = GradingShell.instance(colors="NoColor")
     builtins.input = _no_input
     import getpass
 

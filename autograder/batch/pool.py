@@ -1,0 +1,184 @@
+"""The local pool of grading processes, each one submission ahead.
+
+``jobs`` processes take submissions from one shared queue. While a process runs
+one submission's checks, the next submission it took already has its worker
+starting (Python, numpy and IPython imports, the sandbox), so that start-up is
+off the critical path. Each submission still has its own worker, sandbox,
+scratch folder and cgroup, and its time limit starts when its grading does
+(see :class:`autograder.grading.grade.Grading`). The rubric's checks are
+collected once per process (:mod:`autograder.grading.check_session`).
+
+Results come back on a second queue as they finish. A process that dies (the
+OOM killer, a signal) takes with it only the submissions it held, at most two:
+they come back as failures of the grader, and a new process takes its place.
+The processes die with the grader however it ends (engine/lifetime.py).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import queue
+import signal
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Iterator
+
+from autograder.engine import lifetime
+from autograder.errors import GradingError
+
+POLL_S = 0.2  # how often the grader looks for a dead pool process while it waits for results
+DONE = None  # what ends a pool process's queue
+
+
+@dataclass
+class Finished:
+    """What a pool process sent back for one submission, with a future's ``result()``."""
+
+    value: dict | None = None
+    error: BaseException | None = None
+
+    def result(self) -> dict:
+        if self.error is not None:
+            raise self.error
+        return self.value
+
+
+class GraderDied(RuntimeError):
+    """The pool process grading a submission stopped before it sent the result back."""
+
+
+def graded(paths: list[Path], assignment: str, course_root: str, options, jobs: int) -> Iterator[tuple[Path, Finished]]:
+    """Yield (path, Finished) as submissions finish, graded by ``jobs`` processes.
+
+    A course problem (``GradingError``: rubric, data) comes back as that submission's
+    error, for the caller to stop the batch on.
+    """
+    if not paths:
+        return
+    context = lifetime.pool_context(["autograder.grading.grade"])
+    lifeline, held = context.Pipe(duplex=False)
+    todo, done = context.Queue(), context.Queue()
+    by_name = {str(p): p for p in paths}
+    for path in paths:
+        todo.put(str(path))
+    jobs = min(jobs, len(paths))
+    processes: dict[int, object] = {}
+    holding: dict[int, set[str]] = {}  # what each pool process took and has not sent back
+
+    def start_one() -> None:
+        todo.put(DONE)
+        process = context.Process(target=_serve, args=(lifeline, todo, done, assignment, course_root, options),
+                                  name="grade-pool", daemon=True)
+        process.start()
+        processes[process.pid], holding[process.pid] = process, set()
+
+    try:
+        for _ in range(jobs):
+            start_one()
+        left = set(by_name)
+        while left:
+            try:
+                kind, pid, name, payload = done.get(timeout=POLL_S)
+            except queue.Empty:
+                for path, finished in _the_dead(processes, holding, left, start_one):
+                    yield by_name[path], finished
+                continue
+            if kind == "took":
+                holding.setdefault(pid, set()).add(name)
+                continue
+            holding.get(pid, set()).discard(name)
+            left.discard(name)
+            yield by_name[name], Finished(value=payload) if kind == "result" else Finished(error=_error(kind, payload))
+    except BaseException:
+        lifetime.stop_processes(list(processes.values()))
+        raise
+    else:
+        for process in processes.values():
+            process.join(timeout=lifetime.STOP_GRACE_S)
+        lifetime.stop_processes([p for p in processes.values() if p.is_alive()])
+    finally:
+        lifeline.close()
+        held.close()
+        todo.close()
+        done.close()
+
+
+def _the_dead(processes: dict, holding: dict[int, set[str]], left: set[str], start_one) -> Iterator[tuple[str, Finished]]:
+    """Failures for what dead pool processes held; a new process for each that died with work left."""
+    for pid, process in list(processes.items()):
+        if process.exitcode is None or (process.exitcode == 0 and not holding.get(pid)):
+            continue
+        del processes[pid]
+        how = f"killed by {signal.Signals(-process.exitcode).name}" if process.exitcode < 0 else f"exit code {process.exitcode}"
+        for name in sorted(holding.pop(pid, set()) & left):
+            left.discard(name)
+            yield name, Finished(error=GraderDied(f"the grading process stopped ({how})"))
+        if left:
+            start_one()
+
+
+def _error(kind: str, payload: str | tuple[str, str]) -> BaseException:
+    if kind == "course":  # sent as (class name, message): the same class, and so the same exit code, here
+        from autograder import errors
+
+        name, message = payload
+        cls = getattr(errors, name, GradingError)
+        return cls(message) if isinstance(cls, type) and issubclass(cls, GradingError) else GradingError(message)
+    return GraderDied(payload)
+
+
+# -- in a pool process ---------------------------------------------------------------------
+
+
+def _serve(lifeline, todo, done, assignment: str, course_root: str, options) -> None:
+    """Grade submissions from ``todo`` until it says DONE, one submission's worker starting ahead."""
+    from autograder.grading.course import Assignment
+    from autograder.grading.grade import Grading
+
+    lifetime.watch_lifeline(lifeline)
+    course = Assignment(assignment, Path(course_root))
+    pid = os.getpid()
+    started: list = []  # gradings started and not finished: closed however this process stops
+
+    def take() -> tuple[str, Grading | None] | None:
+        name = todo.get()
+        if name is DONE:
+            return None
+        done.put(("took", pid, name, None))
+        try:
+            grading = Grading.start(Path(name), course, options)
+        except Exception as e:  # reported when its turn comes, like any other failure
+            return name, _Failed(e)
+        started.append(grading)
+        return name, grading
+
+    try:
+        current = take()
+        while current is not None:
+            ahead = take()  # its worker starts while this one's checks run
+            name, grading = current
+            try:
+                if isinstance(grading, _Failed):
+                    raise grading.error
+                result = grading.finish()
+                done.put(("result", pid, name, result.to_dict()))
+            except GradingError as e:
+                done.put(("course", pid, name, (type(e).__name__, str(e))))
+            except Exception as e:  # a grader bug on one submission must not sink the others
+                done.put(("failed", pid, name, f"{type(e).__name__}: {e}"))
+            finally:
+                if grading in started:
+                    started.remove(grading)
+            current = ahead
+    finally:
+        for grading in started:  # finish() closes its own workers; these never got there
+            with contextlib.suppress(Exception):
+                grading.close()
+
+
+@dataclass
+class _Failed:
+    """A submission whose grading could not even start."""
+
+    error: BaseException
