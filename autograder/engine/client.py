@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import math
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -227,8 +228,9 @@ class WorkerSession:
         kind = reply.get("kind")
         if kind == "missing":
             raise MissingName(str(reply.get("name")), "function" if message.get("op") == "call" else "variable")
-        if kind == "raised":
-            raise StudentError(what, str(reply.get("ename")), str(reply.get("evalue")), str(reply.get("traceback", "")))
+        if kind == "raised":  # the student's file is named as in their folder, not by where the grader put it
+            trace = re.sub(re.escape(str(self._scratch)) + r"/run\d+/work/", "", str(reply.get("traceback", "")))
+            raise StudentError(what, str(reply.get("ename")), str(reply.get("evalue")), trace)
         if kind == "unsupported":
             raise StudentError(what, "TypeError", f"returned a value that cannot be checked ({reply.get('detail')})")
         raise WorkerCrashed(what, f"unexpected reply {str(reply)[:200]}")

@@ -59,6 +59,7 @@ class CheckSession:
         self.plugin = GradingPlugin(None, rubric, visibility)
         self.fingerprint = fingerprint(self.folder)
         self.broken = False
+        self.runs = 0  # submissions graded with this collection
         with quiet(), check_modules(self.folder), _no_plugin_autoload():
             self.config = _prepareconfig(pytest_args(self.folder), plugins=[self.plugin])
             self.config._do_configure()
@@ -73,6 +74,7 @@ class CheckSession:
         """Run every collected item once, for the submission the plugin now points at."""
         if self.plugin.collection_errors:
             raise RubricError(f"{self.folder}: checks cannot be collected: {self.plugin.collection_errors[0]}")
+        self.runs += 1
         self.session.testsfailed = 0
         self.session.shouldstop = self.session.shouldfail = False
         cwd = os.getcwd()
@@ -192,7 +194,7 @@ def fingerprint(folder: Path) -> tuple:
 
 # -- what every run is wrapped in ------------------------------------------------------------
 
-_MODULE_CACHE: dict[Path, dict[str, Any]] = {}
+_MODULE_CACHE: dict[Path, tuple[tuple, dict[str, Any]]] = {}  # folder: (its fingerprint, its check modules)
 
 
 @contextlib.contextmanager
@@ -200,10 +202,14 @@ def check_modules(folder: Path) -> Iterator[None]:
     """Keep each rubric folder's imported check modules apart from every other folder's.
 
     Two assignments may both have ``test_public.py``; pytest imports by module name,
-    so a folder's modules are put back before its run and taken out after it.
+    so a folder's modules are put back before its run and taken out after it. Modules
+    of an older version of the folder's files are not put back: they are imported anew.
     """
     folder = folder.resolve()
-    sys.modules.update(_MODULE_CACHE.get(folder, {}))
+    now = fingerprint(folder)
+    seen, modules = _MODULE_CACHE.get(folder, ((), {}))
+    if seen == now:
+        sys.modules.update(modules)
     try:
         yield
     finally:
@@ -212,7 +218,7 @@ def check_modules(folder: Path) -> Iterator[None]:
             file = getattr(module, "__file__", None)
             if file and _resolved(file).is_relative_to(folder):
                 mine[name] = sys.modules.pop(name)
-        _MODULE_CACHE[folder] = mine
+        _MODULE_CACHE[folder] = (now, mine)
 
 
 @functools.lru_cache(maxsize=4096)
