@@ -90,9 +90,12 @@ def test_a_session_fixture_never_carries_one_submission_into_the_next(tmp_path, 
     right, wrong = tmp_path / "right.py", tmp_path / "wrong.py"
     right.write_text("TOTAL = 3\n", encoding="utf-8")
     wrong.write_text("TOTAL = 4\n", encoding="utf-8")
-    totals = [grade_submission(p, assignment).total for p in (right, wrong, right, wrong)]
-    assert totals == [2, 1, 2, 1]  # the fixture's first value would give [2, 2, 2, 2], a failure's [2, 1, 1, 1]
+    results = [grade_submission(p, assignment).to_dict() for p in (right, wrong, right, wrong)]
+    assert [r["total"] for r in results] == [2, 1, 2, 1]  # the fixture's first value gives [2, 2, 2, 2], a failure's [2, 1, 1, 1]
     assert kept(folder).runs == 4
+    assert results[1]["checks"][0]["message"] == "TOTAL is 4"
+    fresh = grade_submission(wrong, assignment, GradeOptions(fresh_pytest=True)).to_dict()
+    assert comparable(results[1]) == comparable(fresh)
 
 
 def test_a_rubric_changed_between_two_submissions_is_collected_again(tiny_course, good_source, tmp_path):

@@ -60,21 +60,26 @@ class CheckSession:
         self.fingerprint = fingerprint(self.folder)
         self.broken = False
         self.runs = 0  # submissions graded with this collection
-        with quiet(), check_modules(self.folder), _no_plugin_autoload():
+        # pytest's terminal reporter keeps the stdout it was configured with: a sink, not a buffer that grows
+        # with every submission (it stays registered: assertion messages are formatted through it).
+        self._sink = open(os.devnull, "w", encoding="utf-8")
+        with contextlib.redirect_stdout(self._sink), contextlib.redirect_stderr(self._sink), \
+                check_modules(self.folder), _no_plugin_autoload():
             self.config = _prepareconfig(pytest_args(self.folder), plugins=[self.plugin])
             self.config._do_configure()
             self.session = pytest.Session.from_config(self.config)
             self.config.hook.pytest_sessionstart(session=self.session)
             self.config.hook.pytest_collection(session=self.session)
         self.items = list(self.session.items)
-        # Its output went to a throwaway buffer and its stats would keep every report of every submission.
-        self.config.pluginmanager.unregister(name="terminalreporter")
+        self.reporter = self.config.pluginmanager.get_plugin("terminalreporter")
 
     def run(self) -> None:
         """Run every collected item once, for the submission the plugin now points at."""
         if self.plugin.collection_errors:
             raise RubricError(f"{self.folder}: checks cannot be collected: {self.plugin.collection_errors[0]}")
         self.runs += 1
+        if self.reporter is not None:
+            self.reporter.stats.clear()  # it would keep every report of every submission
         self.session.testsfailed = 0
         self.session.shouldstop = self.session.shouldfail = False
         cwd = os.getcwd()
@@ -102,6 +107,7 @@ class CheckSession:
             self.config.hook.pytest_sessionfinish(session=self.session, exitstatus=0)
         with contextlib.suppress(Exception), quiet():
             self.config._ensure_unconfigure()
+        self._sink.close()
 
 
 def run_checks(rubric: Rubric, visibility: str, *, fresh: bool = False, **submission: Any) -> GradingPlugin:

@@ -1,0 +1,235 @@
+"""The batch pool: one submission ahead per process, nothing passed between students, a dead process costs only its own."""
+
+from __future__ import annotations
+
+import threading
+import time
+from pathlib import Path
+
+import psutil
+import pytest
+
+from autograder.batch.run import run_batch
+from autograder.engine import sandbox
+from autograder.grading.course import Assignment
+from autograder.grading.grade import GradeOptions, Grading
+
+needs_sandbox = pytest.mark.skipif(sandbox.sandbox_mode() != "bwrap", reason="each worker's own sandbox is the point")
+
+PROBE_RUBRIC = """
+[assignment]
+title = "Probe"
+language = "en"
+
+[limits]
+call_timeout = 10
+timeout = 30
+
+[checks]
+test_nothing_left = 1
+"""
+
+PROBE_CHECKS = '''
+import time
+
+
+def test_nothing_left(submission):
+    time.sleep(SLEEP)  # long enough that the next submission's worker starts meanwhile
+    found = submission.value("FOUND")
+    assert found == [], f"found {found}"
+'''
+
+# What a student can leave behind: files in their folder, /tmp and $HOME, environment variables,
+# a thread and a child process that go on writing, a module on sys.path, a changed builtin.
+DIRTY = '''
+import builtins, os, subprocess, sys, threading, time
+
+MARK = "left-by-a-dirty-submission"
+for folder in (".", "/tmp", os.path.expanduser("~")):
+    try:
+        with open(os.path.join(folder, MARK), "w") as f:
+            f.write(MARK)
+    except OSError:
+        pass
+os.environ["LEFT_BY_DIRTY"] = MARK
+os.putenv("LEFT_BY_DIRTY_PUTENV", MARK)
+with open("left_module.py", "w") as f:
+    f.write("LEFT = True\\n")
+builtins.LEFT_BY_DIRTY = MARK
+
+
+def keep_writing():
+    n = 0
+    while True:
+        n += 1
+        for folder in (".", "/tmp"):
+            try:
+                with open(os.path.join(folder, f"{MARK}-thread-{n % 3}"), "w") as f:
+                    f.write(MARK)
+            except OSError:
+                pass
+        time.sleep(0.05)
+
+
+threading.Thread(target=keep_writing).start()
+try:
+    subprocess.Popen([sys.executable, "-c", "import time\\nwhile True:\\n    open('/tmp/left-by-a-child', 'w').write('x'); time.sleep(0.05)"])
+except OSError:
+    pass
+FOUND = []
+'''
+
+# A clean submission that looks for every trace of the one before it.
+PROBE = '''
+import builtins, os, sys, threading
+
+MARK = "left-by-a-dirty-submission"
+FOUND = []
+for folder in (".", "/tmp", os.path.expanduser("~")):
+    try:
+        names = os.listdir(folder)
+    except OSError:
+        continue
+    FOUND += [f"{folder}/{n}" for n in names if n.startswith("left")]
+FOUND += [k for k in os.environ if k.startswith("LEFT")]
+FOUND += ["builtin"] if hasattr(builtins, "LEFT_BY_DIRTY") else []
+FOUND += [t.name for t in threading.enumerate() if t is not threading.main_thread() and "keep_writing" in repr(t)]
+try:
+    import left_module  # noqa: F401
+    FOUND.append("left_module")
+except ImportError:
+    pass
+for pid in [p for p in os.listdir("/proc") if p.isdigit()]:
+    try:
+        command = open(f"/proc/{pid}/cmdline", "rb").read()
+    except OSError:
+        continue
+    if b"left-by-a-child" in command:
+        FOUND.append(f"process {pid}")
+'''
+
+
+def probe_course(root: Path, sleep: float) -> Assignment:
+    folder = root / "rubrics" / "probe"
+    folder.mkdir(parents=True)
+    (folder / "rubric.toml").write_text(PROBE_RUBRIC, encoding="utf-8")
+    (folder / "test_probe.py").write_text(PROBE_CHECKS.replace("SLEEP", str(sleep)), encoding="utf-8")
+    (root / "assignments").mkdir()
+    return Assignment("probe", root)
+
+
+class Workers(threading.Thread):
+    """Counts this test's sandboxed workers alive at once (one scratch folder each), sampling while a batch runs."""
+
+    def __init__(self) -> None:
+        super().__init__(daemon=True)
+        self.most, self.done = 0, threading.Event()
+        self.start()
+
+    def run(self) -> None:
+        while not self.done.wait(0.02):
+            jobs = set()
+            for process in psutil.Process().children(recursive=True):
+                try:
+                    command = process.cmdline()
+                except psutil.Error:
+                    continue
+                if "autograder.engine.worker" in command and "--job" in command:
+                    jobs.add(command[command.index("--job") + 1])
+            self.most = max(self.most, len(jobs))
+
+
+@needs_sandbox
+def test_a_clean_submission_sees_nothing_of_the_dirty_one_graded_before_it_in_the_same_process(tmp_path):
+    assignment = probe_course(tmp_path / "course", sleep=1.0)
+    subs = tmp_path / "subs"
+    subs.mkdir()
+    (subs / "a_dirty.py").write_text(DIRTY, encoding="utf-8")
+    (subs / "b_probe.py").write_text(PROBE, encoding="utf-8")
+    (subs / "c_dirty.py").write_text(DIRTY, encoding="utf-8")
+    (subs / "d_probe.py").write_text(PROBE, encoding="utf-8")
+    workers = Workers()
+    summary = run_batch(subs, assignment, tmp_path / "out" / "grades.csv", jobs=1)  # one process grades them in turn
+    workers.done.set()
+    workers.join()
+    results = {r.student_id: r for r in summary.results}
+    assert {sid: r.status for sid, r in results.items()} == dict.fromkeys(results, "graded")
+    for probe in ("b_probe", "d_probe"):
+        assert results[probe].checks[0].status == "passed", results[probe].checks[0].message
+    assert workers.most == 2  # the next worker started while a check still ran: the overlap is real, and bounded
+
+
+def test_the_probe_finds_what_a_submission_leaves_in_its_own_worker(tmp_path):
+    """The probe is a real detector: run after the dirty code in one worker, it finds the traces."""
+    assignment = probe_course(tmp_path / "course", sleep=0)
+    both = tmp_path / "both.py"
+    both.write_text(DIRTY + "\n" + PROBE, encoding="utf-8")
+    result = Grading.start(both, assignment, GradeOptions()).finish()
+    message = result.checks[0].message
+    assert result.checks[0].status == "failed"
+    for trace in ("./left-by-a-dirty-submission", "LEFT_BY_DIRTY", "builtin", "left_module"):
+        assert trace in message, message
+
+
+def test_a_submission_started_ahead_gets_its_whole_time_limit(tmp_path):
+    assignment = probe_course(tmp_path / "course", sleep=0)
+    clean = tmp_path / "clean.py"
+    clean.write_text("import time\ntime.sleep(1.5)\nFOUND = []\n", encoding="utf-8")
+    grading = Grading.start(clean, assignment, GradeOptions(timeout=3))
+    time.sleep(3.5)  # longer than its limit: the time waited ahead of its turn is not its own
+    result = grading.finish()
+    assert result.status == "graded" and result.total == 1
+    assert result.duration_s < 3.5
+
+
+def test_a_started_grading_that_is_never_finished_leaves_nothing(tmp_path):
+    assignment = probe_course(tmp_path / "course", sleep=0)
+    clean = tmp_path / "clean.py"
+    clean.write_text("FOUND = []\n", encoding="utf-8")
+    grading = Grading.start(clean, assignment, GradeOptions())
+    scratch, process = grading.session._scratch, grading.session.proc
+    assert scratch.exists() and process.poll() is None
+    grading.close()
+    assert not scratch.exists() and process.poll() is not None
+
+
+def test_a_killed_pool_process_costs_only_what_it_held(tiny_course, tmp_path, good_source):
+    from tests.test_batch import _kill_pool_processes
+
+    folder = tmp_path / "subs"
+    folder.mkdir()
+    (folder / "a_good.py").write_text(good_source, encoding="utf-8")
+    (folder / "b_slow.py").write_text("import time\ntime.sleep(4)\n" + good_source, encoding="utf-8")
+    for name in ("c_good", "d_good", "e_good"):
+        (folder / f"{name}.py").write_text(good_source, encoding="utf-8")
+    killed = []
+
+    def kill_after_the_first(result, reused):
+        if not killed:
+            killed.append(_kill_pool_processes())
+
+    summary = run_batch(folder, Assignment("tiny", tiny_course), tmp_path / "out" / "grades.csv", jobs=1,
+                        options=GradeOptions(timeout=30), on_result=kill_after_the_first)
+    statuses = {r.student_id: r.status for r in summary.results}
+    assert killed[0] >= 1
+    assert statuses["b_slow"] == "error: the grader failed on this submission (GraderDied: the grading process stopped (killed by SIGKILL))"
+    # it held b_slow, and c_good if it had taken it ahead; a new process graded the rest
+    assert statuses["a_good"] == statuses["d_good"] == statuses["e_good"] == "graded"
+    assert statuses["c_good"] in ("graded", statuses["b_slow"])
+    assert len(summary.errors) == sum(s != "graded" for s in statuses.values())
+
+
+def test_a_course_problem_met_in_a_pool_process_stops_the_batch_with_its_own_error(tiny_course, tmp_path, good_source):
+    from autograder.errors import DataError
+
+    rubric = tiny_course / "rubrics" / "tiny" / "rubric.toml"
+    rubric.write_text(rubric.read_text(encoding="utf-8").replace('language = "en"', 'language = "en"\n') +
+                      '\n[params]\ndataset = "fashion-mnist"\n', encoding="utf-8")
+    folder = tmp_path / "subs"
+    folder.mkdir()
+    (folder / "a.py").write_text(good_source, encoding="utf-8")
+    with pytest.raises(DataError):
+        run_batch(folder, Assignment("tiny", tiny_course), tmp_path / "out" / "grades.csv", jobs=1,
+                  options=GradeOptions(data_dir=tmp_path / "no-such-folder"))
+    assert not (tmp_path / "out" / "grades.csv").exists()
+
