@@ -204,7 +204,11 @@ class WorkerSession:
     @property
     def output(self) -> str:
         live = [self._drain.text()] if self.proc is not None else []
-        return "".join(self.outputs + live)
+        return self.local_names("".join(self.outputs + live))
+
+    def local_names(self, text: str) -> str:
+        """``text`` with the student's files named as in their folder, not by where the grader put them."""
+        return re.sub(re.escape(str(self._scratch)) + r"/run\d+/work/", "", text)
 
     # -- requests ---------------------------------------------------------------
 
@@ -228,9 +232,9 @@ class WorkerSession:
         kind = reply.get("kind")
         if kind == "missing":
             raise MissingName(str(reply.get("name")), "function" if message.get("op") == "call" else "variable")
-        if kind == "raised":  # the student's file is named as in their folder, not by where the grader put it
-            trace = re.sub(re.escape(str(self._scratch)) + r"/run\d+/work/", "", str(reply.get("traceback", "")))
-            raise StudentError(what, str(reply.get("ename")), str(reply.get("evalue")), trace)
+        if kind == "raised":
+            raise StudentError(what, str(reply.get("ename")), str(reply.get("evalue")),
+                               self.local_names(str(reply.get("traceback", ""))))
         if kind == "unsupported":
             raise StudentError(what, "TypeError", f"returned a value that cannot be checked ({reply.get('detail')})")
         raise WorkerCrashed(what, f"unexpected reply {str(reply)[:200]}")

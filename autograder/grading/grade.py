@@ -133,7 +133,7 @@ class Grading:
             student_id=submission.student_id, assignment=self.assignment.name, path=str(submission.path),
             content_hash=submission.content_hash, status=status, checks=checks, seed=options.seed,
             graded_by="model file" if self.model_file else "code", cell_errors=_cell_errors(report, submission),
-            cell_outputs=report.get("cell_outputs", []), metrics=plugin.metrics, output=report.get("output", "") + session.output,
+            cell_outputs=report.get("cell_outputs", []), metrics=plugin.metrics, output=session.local_names(report.get("output", "")) + session.output,
             sandbox=sandbox.sandbox_mode(), engine_version=__version__, review="; ".join(plugin.reviews),
         )
         result.hints = _hints(submission, result.cell_errors)
