@@ -77,6 +77,7 @@ _WHAT_KO = {"running the submission's code": "제출물 코드 실행", "startin
 
 
 def what_in_korean(what: str) -> str:
+    """What the grader was doing, in Korean; a call of the student's function (``AND(1, 0)``) is left as it is."""
     if what.startswith("looking up "):
         return f"{what.removeprefix('looking up ')} 찾기"
     return _WHAT_KO.get(what, what)
