@@ -20,7 +20,11 @@ class UsageError(GradingError):
 
 
 class SubmissionError(GradingError):
-    """A submission file or folder cannot be read."""
+    """A submission file or folder cannot be read; ``message_ko`` says the same to a Korean student."""
+
+    def __init__(self, message: str, *, message_ko: str | None = None) -> None:
+        super().__init__(message)
+        self.message_ko = message_ko or message
 
 
 class RubricError(GradingError):

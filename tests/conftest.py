@@ -58,6 +58,16 @@ def AND(a, b):
     return (np.asarray(a) * np.asarray(b) > 0).astype(int) if np.ndim(a) else int(a == 1 and b == 1)
 """
 
+# Submissions that cannot be graded: (file name, content, the status's reason in English, in Korean).
+UNGRADABLE = {
+    "raises at import": ("tiny.py", "x = 1\nundefined_name\n", "raised NameError at import (line 2)",
+                         "코드를 불러오는 중 2번째 줄에서 NameError 발생"),
+    "kills its own process": ("tiny.py", "import os\nos._exit(1)\n", "exit code 1 while running the submission's code",
+                              "제출물 코드를 실행하는 중 프로세스가 멈췄습니다 (종료 코드 1로 끝났습니다)"),
+    "is not a valid notebook": ("tiny.ipynb", "{not json", "tiny.ipynb: not a valid notebook (invalid JSON:",
+                                "tiny.ipynb: 올바른 노트북 파일이 아닙니다 (JSON 구문 오류:"),
+}
+
 
 def write_notebook(path: Path, *sources: str) -> Path:
     cells = [new_markdown_cell("# 과제 / Assignment")] + [new_code_cell(textwrap.dedent(s)) for s in sources]

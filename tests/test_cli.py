@@ -9,7 +9,7 @@ import pytest
 from click.testing import CliRunner
 
 from autograder.cli.main import grade
-from tests.conftest import write_notebook
+from tests.conftest import UNGRADABLE, write_notebook
 
 
 def invoke(*args: str):
@@ -51,6 +51,19 @@ def test_check_speaks_korean_when_asked(tiny_course, tmp_path):
     assert "        제출물에 함수 AND이(가) 정의되어 있지 않습니다" in result.stdout
     assert result.stdout.endswith("합계: 1/4 (25.0%)\n지금 본 것은 공개 검사뿐입니다: 채점은 더 많은 비공개 검사로 하므로, "
                                   "공개 검사를 모두 통과해도 만점이 보장되지는 않습니다.\n")
+
+
+@pytest.mark.parametrize("case", UNGRADABLE)
+def test_check_says_why_a_submission_cannot_be_graded_in_the_language_asked(tiny_course, tmp_path, case):
+    name, content, english, korean = UNGRADABLE[case]
+    path = tmp_path / name
+    path.write_text(content, encoding="utf-8")
+    status = {lang: [line for line in invoke("check", str(path), "--lang", lang).stdout.splitlines()
+                     if line.startswith("  status: ") or line.startswith("  상태: ")] for lang in ("en", "ko")}
+    assert len(status["en"]) == 1 and status["en"][0].startswith(f"  status: error: {english}")
+    assert not re.search(r"[\uac00-\ud7a3]", status["en"][0])
+    assert len(status["ko"]) == 1 and status["ko"][0].startswith(f"  상태: 오류: {korean}")
+    assert str(tmp_path) not in status["ko"][0] + status["en"][0]
 
 
 def test_check_in_the_assignment_folder_finds_the_notebook(tiny_course, good_source, monkeypatch):

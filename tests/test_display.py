@@ -70,3 +70,12 @@ def test_the_held_out_accuracy_is_in_the_report():
     graded.metrics["accuracy"] = 0.8712
     assert "  held-out accuracy: 0.8712" in submission_report(graded, "en").splitlines()
     assert "  평가용 데이터 정확도: 0.8712" in submission_report(graded, "ko").splitlines()
+
+
+def test_a_status_kept_without_its_korean_still_reads_korean_around_its_detail():
+    """Results written before ``status_ko`` (old journals, results files) have only the English status."""
+    timed_out = SubmissionResult("a", "t", "a.py", "h", status="timeout")
+    crashed = SubmissionResult("b", "t", "b.py", "h", status="error: exit code 1 while running the submission's code")
+    assert "  상태: 시간 초과\n" in submission_report(timed_out, "ko")
+    assert "  상태: 오류: exit code 1 while running the submission's code\n" in submission_report(crashed, "ko")
+    assert "  status: timeout\n" in submission_report(timed_out, "en")

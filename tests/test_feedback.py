@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import json
 import re
 
@@ -13,7 +14,10 @@ from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_outp
 from autograder.cli.lms import feedback
 from autograder.exports.files import ExportError
 from autograder.exports.feedback import markdown_feedback, short_feedback, write_all_feedback, write_feedback
+from autograder.grading.course import get_assignment
+from autograder.grading.grade import grade_submission
 from autograder.grading.results import CheckResult, SubmissionResult
+from tests.conftest import UNGRADABLE
 
 XSS = "<script>alert('x')</script>"
 
@@ -220,3 +224,24 @@ def test_partial_credit_is_marked_partial_and_paths_and_languages_stay_out(tmp_p
     assert not re.search(r"[\uac00-\ud7a3]", english) and "XOR needs a hidden layer" in english
     korean = markdown_feedback(graded, "ko")
     assert "은닉층이 필요합니다" in korean and "XOR needs a hidden layer" not in korean and "/home/ta" not in korean
+
+
+@pytest.mark.parametrize("case", UNGRADABLE)
+def test_the_page_says_why_a_submission_cannot_be_graded_in_the_language_asked(tiny_course, tmp_path, case):
+    """Graded for real, kept as a results file (as grade batch does), then its page in each language."""
+    name, content, english, korean = UNGRADABLE[case]
+    path = tmp_path / "subs" / name
+    path.parent.mkdir()
+    path.write_text(content, encoding="utf-8")
+    graded = grade_submission(path, get_assignment("tiny", tiny_course))
+    results = tmp_path / "results"
+    results.mkdir()
+    (results / "s1.json").write_text(json.dumps(graded.to_dict()), encoding="utf-8")
+    pages = {}
+    for lang in ("en", "ko"):
+        out = tmp_path / lang
+        CliRunner().invoke(feedback, [str(results), "-o", str(out), "--lang", lang], catch_exceptions=False)
+        pages[lang] = html.unescape(next(out.glob("*.html")).read_text(encoding="utf-8"))
+    assert f"Your submission could not be graded: {english}" in pages["en"]
+    assert f"제출물을 채점할 수 없습니다: {korean}" in pages["ko"] and english not in pages["ko"]
+    assert str(tmp_path) not in pages["en"] + pages["ko"]

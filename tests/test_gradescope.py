@@ -59,6 +59,19 @@ def test_korean_messages(validator):
     assert document["tests"][1]["output"].startswith("XOR(1, 1): 기대한 값 0, 받은 값 1\n기대한 값: 0\n받은 값: 1")
 
 
+def test_why_a_submission_did_not_run_is_said_in_the_language_asked(validator):
+    result = graded()
+    result.status = "error: raised NameError at import (line 2): name 'f' is not defined"
+    result.status_ko = "오류: 코드를 불러오는 중 2번째 줄에서 NameError 발생: name 'f' is not defined"
+    korean = gradescope_results(result, lang="ko")
+    validator.validate(korean)
+    assert "제출물을 채점할 수 없습니다: 코드를 불러오는 중 2번째 줄에서 NameError 발생" in korean["output"]
+    english = gradescope_results(result, lang="en")
+    assert "could not be graded: raised NameError at import (line 2)" in english["output"]
+    assert "불러오는" not in english["output"]
+    assert korean["extra_data"]["status"] == english["extra_data"]["status"] == result.status  # TAs filter on it
+
+
 def test_hidden_visibility_option(validator):
     document = gradescope_results(graded(), hidden_visibility="after_due_date")
     validator.validate(document)

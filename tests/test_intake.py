@@ -206,6 +206,8 @@ def test_a_students_broken_zip_is_their_row_and_the_others_go_on(tmp_path):
     assert status["1001"] == ""
     assert status["1002"] == "error: hw.zip: entry '../../outside.py' has an unsafe name (absolute, '..' or a drive)"
     assert status["1003"].startswith("error: hw.zip: not a readable .zip file")
+    korean = {e.student_id: e.status_ko for e in intake.entries}  # what the student's own result says
+    assert korean["1001"] == "" and korean["1003"].startswith("오류: hw.zip: 압축을 풀 수 없습니다 (not a readable .zip file")
     assert intake.lines() == ["skipped README.txt: not a Canvas submission name ({name}_{user id}_{submission id}_{file})"]
     assert not list(tmp_path.rglob("outside.py"))
 

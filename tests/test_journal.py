@@ -258,3 +258,17 @@ def test_grade_key_covers_path_options_added_later(tmp_path: Path) -> None:
     assert key != grade_key(rubric, WithHeldout(), sandbox="bwrap")
     (heldout / "extra.gz").write_bytes(b"more images")
     assert key != grade_key(rubric, WithHeldout(heldout=heldout), sandbox="bwrap")
+
+
+def test_a_results_status_in_both_languages_survives_the_journal_and_older_records_still_load(tmp_path: Path) -> None:
+    from autograder.grading.results import SubmissionResult
+
+    graded = SubmissionResult("s001", "tiny", "s001.py", "c0ffee", status="error: exit code 1 while running the "
+                              "submission's code", status_ko="오류: 제출물 코드를 실행하는 중 프로세스가 멈췄습니다")
+    older = {k: v for k, v in graded.to_dict().items() if k != "status_ko"}  # written before status_ko existed
+    with Journal(tmp_path / "j.sqlite") as journal:
+        journal.record(*KEY, graded.to_dict())
+        journal.record("s002", *KEY[1:], older)
+    with Journal(tmp_path / "j.sqlite") as journal:
+        assert SubmissionResult.from_dict(journal.lookup(*KEY)) == graded
+        assert SubmissionResult.from_dict(journal.lookup("s002", *KEY[1:])).status_ko == ""

@@ -66,3 +66,14 @@ def test_korean_messages(tmp_path):
     root = ET.parse(write_junit(r, tmp_path / "junit.xml", lang="ko")).getroot()
     failure = root.find(".//testcase[@name='test_xor']/failure")
     assert failure.get("message") == "XOR(1, 1): 기대한 값 0, 받은 값 1" and "기대한 값: 0" in failure.text
+
+
+def test_why_a_submission_did_not_run_is_said_in_the_language_asked(tmp_path):
+    crashed = result()
+    crashed.status = "error: exit code 1 while running the submission's code"
+    crashed.status_ko = "오류: 제출물 코드를 실행하는 중 프로세스가 멈췄습니다 (종료 코드 1로 끝났습니다)"
+    for lang, said in (("en", "could not be graded: exit code 1 while running the submission's code"),
+                       ("ko", "채점할 수 없습니다: 제출물 코드를 실행하는 중 프로세스가 멈췄습니다 (종료 코드 1로 끝났습니다)")):
+        suite = ET.parse(write_junit(crashed, tmp_path / f"{lang}.xml", lang=lang)).getroot().find("testsuite")
+        assert (suite.get("tests"), suite.get("errors")) == ("6", "3")
+        assert said in suite.find("testcase[@name='submission']/error").get("message")

@@ -221,3 +221,27 @@ def test_progress_hears_each_cell_by_its_number_and_the_last_line_printed():
     done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120, check=True)
     assert done.stdout.strip() == ("[(1, 2, ''), (1, 2, '1'), (2, 2, ''), (2, 2, 'Epoch 0'), (2, 2, 'Epoch 1'), "
                                    "(2, 2, 'Epoch 2')]")
+
+
+def test_every_keras_epoch_header_reaches_the_grader_however_fast_the_epochs_are(tmp_path):
+    """fit(verbose=1) prints ``Epoch k/n`` then a progress bar rewritten with carriage returns; epochs of a
+    small model take milliseconds, far less than the relay's half second, and none may be skipped."""
+    from tests.conftest import write_notebook
+
+    cell = ("import sys\n"
+            "for epoch in range(1, 6):\n"
+            "    print(f'Epoch {epoch}/5')\n"
+            "    for step in range(1, 33):\n"
+            "        sys.stdout.write(f'\\r{step}/32 ━━━━ loss: {1 / epoch:.4f}')\n"
+            "    print()\n"
+            "print('done')")
+    heard = []
+    session = WorkerSession(load_submission(write_notebook(tmp_path / "fit.ipynb", cell)),
+                            limits=Limits(call_timeout=60, timeout=90), on_progress=lambda *a: heard.append(a))
+    try:
+        session.load()
+    finally:
+        session.close()
+    lines = [text for _, _, text in heard if text]
+    assert [line for line in lines if line.startswith("Epoch ")] == [f"Epoch {k}/5" for k in range(1, 6)]
+    assert all(cell == 1 and of == 1 for cell, of, _ in heard)

@@ -58,6 +58,7 @@ class Entry:
     status: str = ""  # empty when gradable, else "error: ..." (that student's row)
     late: bool = False  # the LMS marked it late (Canvas)
     source: Path | None = None  # what of SUBS it was read from, when not ``path`` itself (a plain <id>.zip)
+    status_ko: str = ""  # ``status`` in Korean, for the student's result ("오류: ...")
 
 
 @dataclass
@@ -171,7 +172,8 @@ def _one_of(sid: str, paths: list[Path]) -> tuple[Entry, list[Skipped]]:
         return Entry(sid, path=chosen), [Skipped(p.name, f"{sid} also handed in {chosen.name}, which is graded")
                                          for p in paths if p != chosen]
     names = ", ".join(p.name + ("/" if p.is_dir() else "") for p in paths)
-    return Entry(sid, status=f"error: several files could be the submission ({names}); hand in one"), []
+    return Entry(sid, status=f"error: several files could be the submission ({names}); hand in one",
+                 status_ko=f"오류: 제출물일 수 있는 파일이 여럿입니다 ({names}). 하나만 제출하세요"), []
 
 
 def detect_layout(root: Path) -> str:
@@ -389,7 +391,9 @@ def _materialise(sid: str, student: _Student, workdir: Path, wanted: tuple[str, 
     when = student.submitted_at.isoformat() if student.submitted_at else None
     path, problem = student_files.gather(workdir / "students" / sid, student.files, wanted=wanted,
                                          set_aside=workdir / "set_aside" / sid)
-    return Entry(sid, shown(student.name), path, when, f"error: {shown(problem, limit=500)}" if problem else "", student.late)
+    en, ko = problem or ("", "")
+    return Entry(sid, shown(student.name), path, when, f"error: {shown(en, limit=500)}" if en else "", student.late,
+                 status_ko=f"오류: {shown(ko, limit=500)}" if ko else "")
 
 
 def shown(text: str, *, limit: int = 200) -> str:

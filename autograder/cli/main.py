@@ -154,7 +154,8 @@ def ci(path: Path | None, name: str | None, junit: Path | None, lang: str | None
         refuse_without_sandbox(no_sandbox)
     else:
         note_unsandboxed()
-    options = GradeOptions(suite=suite, data_dir=data_dir, threads=os.cpu_count() or 1)
+    options = GradeOptions(suite=suite, data_dir=data_dir, threads=os.cpu_count() or 1,
+                           on_progress=progress.check_progress(lang, rewrite=False))
     result = run_ci(target, assignment, options=options, junit=junit, lang=lang)
     echo(display.submission_report(result, lang))
     echo(f"Points {display.fmt_points(result.total)}/{display.fmt_points(result.max)}")

@@ -11,17 +11,17 @@ from collections import Counter
 
 from autograder.grading.course import Assignment
 from autograder.grading.results import CheckResult, SubmissionResult
-from autograder.exports.wording import shown
+from autograder.exports.wording import shown, status_text
 
 LABELS = {
     "en": {"passed": "PASS", "partial": "PART", "failed": "FAIL", "error": "ERROR", "timeout": "TIME",
            "total": "Total", "expected": "expected", "got": "got", "hint": "hint", "cell": "cell",
-           "checks": "checks", "status": "status",
+           "checks": "checks", "status": "status", "import": "import", "line": "line",
            "public": "These were the public checks only: grading runs more (hidden) checks, "
                      "so passing them does not guarantee full marks."},
     "ko": {"passed": "통과", "partial": "부분", "failed": "실패", "error": "오류", "timeout": "시간초과",
            "total": "합계", "expected": "기대한 값", "got": "받은 값", "hint": "도움말", "cell": "셀",
-           "checks": "검사", "status": "상태",
+           "checks": "검사", "status": "상태", "import": "불러오는 중", "line": "줄",
            "public": "지금 본 것은 공개 검사뿐입니다: 채점은 더 많은 비공개 검사로 하므로, "
                      "공개 검사를 모두 통과해도 만점이 보장되지는 않습니다."},
 }
@@ -112,15 +112,15 @@ def report_body(result: SubmissionResult, lang: str) -> str:
     result = shown(result, lang)  # partial credit as partial, hints in one language
     width = max((len(c.id) for c in result.checks), default=10)
     if result.status != "graded":
-        lines.append(f"  {words['status']}: {result.status}")
+        lines.append(f"  {words['status']}: {status_text(result, lang)}")
     for error in result.cell_errors:
         cell = error.get("cell", error.get("index"))
-        where = f"{words['cell']} {cell}" if cell is not None else "import"
+        where = f"{words['cell']} {cell}" if cell is not None else words["import"]
         detail = f": {error['evalue']}" if error.get("evalue") else ""
         lines.append(f"  {where}: {error['ename']}{detail}")
     for hint in result.hints:
         where = f"{words['cell']} {hint['cell']}, " if hint.get("cell") is not None else ""
-        lines.append(f"  {words['hint']} ({where}line {hint['line']}): {hint['hint']}")
+        lines.append(f"  {words['hint']} ({where}{words['line']} {hint['line']}): {hint['hint']}")
     for check in result.checks:
         lines += check_line(check, width, lang)
     if "accuracy" in result.metrics:

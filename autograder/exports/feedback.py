@@ -21,6 +21,7 @@ from typing import Any
 from autograder.errors import GradingError
 from autograder.exports.files import ExportError, write_atomic
 from autograder.files import parse_json_bounded, safe_file_name
+from autograder.grading import statuses
 from autograder.grading.results import CheckResult, SubmissionResult
 from autograder.exports.wording import (MARKS, error_text, located, location, message_of, points, shown,
                                         status_note, words)
@@ -35,8 +36,9 @@ def short_feedback(row: dict[str, Any], *, lang: str, checks: list[CheckResult] 
     if penalty and float(penalty) > 0:
         parts.append(f"{w['late']} -{points(penalty)} ({row.get('late_by', '')}).")
     status = str(row.get("status", "graded"))
-    if status != "graded":
-        parts.append(f"{w['status']}: {w['timeout'] if status == 'timeout' else status}.")
+    if status != "graded":  # the CSV's status is English; a Korean row reads its Korean
+        shown_status = status if lang == "en" else str(row.get("status_ko") or statuses.korean(status))
+        parts.append(f"{w['status']}: {w['timeout'] if status == 'timeout' else shown_status}.")
     lost = [f"{c.id} {points(c.points)}/{points(c.max_points)}" for c in checks or [] if c.points < c.max_points]
     if lost:
         parts.append(f"{w['lost']}: " + ", ".join(lost) + ".")

@@ -2,9 +2,9 @@
 
 One ``<testsuite>`` per submission, one ``<testcase>`` per check. A check that
 lost points is a ``<failure>`` (``partial`` included), a check whose code raised
-or ran out of time is an ``<error>``. A submission that could not be graded at
-all and has no checks gets one ``submission`` test case in error, so CI never
-reports an empty green suite.
+or ran out of time is an ``<error>``. A submission that did not run to the end
+(``timeout``, ``error: ...``) gets one more test case, ``submission``, in error,
+saying why in the report's language, so CI never reports an empty green suite.
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from pathlib import Path
 
 from autograder.exports.display import ci_log_safe
 from autograder.exports.files import write_atomic
-from autograder.exports.wording import message_of, status_note, words
+from autograder.exports.wording import message_of, status_note, status_text, words
 from autograder.grading.results import SubmissionResult
 
 # Characters XML 1.0 cannot carry, even escaped.
@@ -59,11 +59,11 @@ def junit_tree(result: SubmissionResult, *, lang: str = "en") -> ET.ElementTree:
         node = ET.SubElement(case, kind, message=_clean(message_of(check, lang) or check.status), type=check.status)
         node.text = _clean("\n".join(line for line in lines if line))
     tests = len(result.checks)
-    if not result.checks and result.status != "graded":
+    if result.status != "graded":  # why the submission did not run to the end, in the student's language
         case = ET.SubElement(suite, "testcase", classname=_clean(result.assignment), name="submission", time="0.000")
-        note = status_note(result, lang) or result.status
+        note = status_note(result, lang) or status_text(result, lang)
         ET.SubElement(case, "error", message=_clean(note), type=result.status.partition(":")[0]).text = _clean(note)
-        tests, errors = 1, 1
+        tests, errors = tests + 1, errors + 1
     if result.output:
         ET.SubElement(suite, "system-out").text = _clean(result.output)
     counts = {"tests": str(tests), "failures": str(failures), "errors": str(errors), "skipped": "0",

@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from autograder.errors import GradingError
+from autograder.grading import statuses
 from autograder.grading.language import in_language
 from autograder.grading.results import CheckResult, SubmissionResult
 
@@ -77,13 +78,21 @@ def located(item: dict[str, Any], lang: str, text: str) -> str:
     return f"{where}: {text}" if where else text
 
 
+def status_text(result: SubmissionResult, lang: str) -> str:
+    """The submission's status in ``lang`` (``status`` itself stays English, for the grades CSV)."""
+    if lang == "ko":
+        return result.status_ko or statuses.korean(result.status)
+    return result.status
+
+
 def status_note(result: SubmissionResult, lang: str) -> str | None:
     """One sentence on a submission that did not run to the end, else None."""
     w = words(lang)
     if result.status == "timeout":
         return w["status_timeout"]
     if result.status.startswith("error"):
-        return w["status_error"].format(reason=result.status.partition(":")[2].strip() or result.status)
+        text = status_text(result, lang)
+        return w["status_error"].format(reason=text.partition(":")[2].strip() or text)
     return None
 
 
@@ -123,4 +132,5 @@ def shown(result: SubmissionResult, lang: str) -> SubmissionResult:
              for h in result.hints]
     errors = [{**e, "evalue": clean(e.get("evalue"))} for e in result.cell_errors]
     return dataclasses.replace(result, path=Path(result.path).name if result.path else result.path, checks=checks,
-                               hints=hints, cell_errors=errors, status=clean(result.status), output=clean(result.output))
+                               hints=hints, cell_errors=errors, status=clean(result.status),
+                               status_ko=clean(result.status_ko), output=clean(result.output))

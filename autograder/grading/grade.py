@@ -17,6 +17,7 @@ from autograder.grading.checks import CallTimeout, WorkerCrashed
 from autograder.engine.client import WorkerSession
 from autograder.grading.course import Assignment
 from autograder.errors import GradingError
+from autograder.grading import statuses
 from autograder.grading.check_session import run_checks
 from autograder.grading.plugin import timed_out_in
 from autograder.grading.results import CheckResult, SubmissionResult
@@ -69,7 +70,8 @@ class Grading:
             self.submission = load_submission(self.path, student_id=student_id)
         except GradingError as e:
             sid = student_id or self.path.stem
-            self.result = _unrunnable(sid, assignment, self.path, self.rubric, options, f"error: {e}", self.started)
+            self.result = _unrunnable(sid, assignment, self.path, self.rubric, options, statuses.unreadable(e),
+                                      self.started)
             return
         rubric, submission = self.rubric, self.submission
         env, ro_paths = _data_access(rubric, options)
@@ -124,14 +126,14 @@ class Grading:
                                 session=session, evaluator_session=evaluator, data_dir=options.data_dir,
                                 heldout_dir=options.heldout_dir)
             checks = plugin.results()
-            status = _status(session)
+            status, status_ko = _status(session)
             report = session.report or {}
         finally:
             self.close()
         submission = self.submission
         result = SubmissionResult(
             student_id=submission.student_id, assignment=self.assignment.name, path=str(submission.path),
-            content_hash=submission.content_hash, status=status, checks=checks, seed=options.seed,
+            content_hash=submission.content_hash, status=status, status_ko=status_ko, checks=checks, seed=options.seed,
             graded_by="model file" if self.model_file else "code", cell_errors=_cell_errors(report, submission),
             cell_outputs=report.get("cell_outputs", []), metrics=plugin.metrics, output=session.local_names(report.get("output", "")) + session.output,
             sandbox=sandbox.sandbox_mode(), engine_version=__version__, review="; ".join(plugin.reviews),
@@ -153,30 +155,30 @@ def _cell_progress(on_progress):
     return lambda cell, of, text: on_progress("cell", {"cell": cell, "of": of, "text": text})
 
 
-def _status(session: WorkerSession) -> str:
+def _status(session: WorkerSession) -> tuple[str, str]:
+    """The submission's status in English and Korean."""
     failure = session.failure
     if isinstance(failure, CallTimeout) or session.expired:
-        return "timeout"
+        return statuses.TIMEOUT
     if session.report is not None and timed_out_in(session.report, session.submission.cells) is not None:
-        return "timeout"
+        return statuses.TIMEOUT
     if isinstance(failure, WorkerCrashed):
-        return f"error: {failure.reason} while running the submission's code"
+        return statuses.crashed(failure)
     import_error = (session.report or {}).get("import_error")
     if import_error:
-        line = f" (line {import_error['lineno']})" if import_error.get("lineno") else ""
-        return f"error: raised {import_error['ename']} at import{line}: {import_error['evalue'][:200]}"
-    return "graded"
+        return statuses.raised_at_import(import_error["ename"], import_error["evalue"], import_error.get("lineno"))
+    return statuses.GRADED
 
 
 def _unrunnable(student_id: str, assignment: Assignment, path: Path, rubric: Rubric, options: GradeOptions,
-                status: str, started: float) -> SubmissionResult:
+                status: tuple[str, str], started: float) -> SubmissionResult:
     visibility = "hidden" if options.suite == "hidden" else "public"
     checks = [CheckResult(c, "error", 0.0, p, "the submission could not be run", "제출물을 실행할 수 없습니다",
                           visibility=visibility) for c, p in rubric.checks.items()]
     digest = content_hash(path) if path.exists() else ""
-    return SubmissionResult(student_id, assignment.name, str(path), digest, status, checks,
+    return SubmissionResult(student_id, assignment.name, str(path), digest, status[0], checks,
                             duration_s=round(time.monotonic() - started, 3), seed=options.seed,
-                            sandbox=sandbox.sandbox_mode(), engine_version=__version__)
+                            sandbox=sandbox.sandbox_mode(), engine_version=__version__, status_ko=status[1])
 
 
 def _data_access(rubric: Rubric, options: GradeOptions) -> tuple[dict[str, str], list[Path]]:

@@ -42,7 +42,8 @@ class SubmissionResult:
 
     ``status`` is ``graded`` when the code ran (cell errors are listed in
     ``cell_errors``), ``timeout`` when it ran out of wall-clock time, and
-    ``error: ...`` when it could not be graded at all.
+    ``error: ...`` when it could not be graded at all. ``status`` stays English (the grades
+    CSV, TAs); ``status_ko`` says the same to a Korean student.
     """
 
     student_id: str
@@ -63,6 +64,7 @@ class SubmissionResult:
     engine_version: str = ""
     submitted_at: str | None = None  # ISO 8601, filled by batch
     review: str = ""  # why a TA should look at this result (e.g. an implausible accuracy); never a penalty
+    status_ko: str = ""  # ``status`` in Korean, for students ("" in results older than it: see grading/statuses.py)
 
     @property
     def total(self) -> float:

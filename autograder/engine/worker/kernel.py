@@ -54,6 +54,7 @@ TIMEIT_REPEATS, TIMEIT_MAX_REPEATS, TIMEIT_MAX_LOOPS = 3, 7, 10_000
 COMMAND_SHOWN = 200  # characters of a shell command repeated in its note
 RELAY_EVERY_S = 0.5  # at most two printed lines relayed per second
 RELAY_LINE_CAP = 4096
+EPOCH_HEADER = "Epoch "  # what Keras's fit(verbose=1 or 2) prints before each epoch: always relayed
 
 
 class CellOutputs:
@@ -160,17 +161,24 @@ class CellStream:
 
 
 class LineRelay:
-    """Hands the last complete line a cell printed to ``on_line``, at most every ``every`` seconds."""
+    """Hands the last complete line a cell printed to ``on_line``, at most every ``every`` seconds,
+    and every Keras epoch header (``Epoch 3/30``) whenever it comes: a fast epoch must not be skipped.
+
+    The worker's cap on progress messages (protocol.MAX_PROGRESS_MESSAGES) bounds both.
+    """
 
     def __init__(self, on_line: Callable[[str], None], every: float = RELAY_EVERY_S) -> None:
         self.on_line, self.every, self.sent_at, self.pending = on_line, every, 0.0, ""
 
     def write(self, s: str) -> None:
         *done, self.pending = (self.pending[-RELAY_LINE_CAP:] + s).replace("\r", "\n").split("\n")
-        lines = [line.strip() for line in done if line.strip()]
-        if lines and time.monotonic() - self.sent_at >= self.every:
+        lines = [line.strip()[:RELAY_LINE_CAP] for line in done if line.strip()]
+        for line in lines:
+            if line.startswith(EPOCH_HEADER):
+                self.on_line(line)
+        if lines and not lines[-1].startswith(EPOCH_HEADER) and time.monotonic() - self.sent_at >= self.every:
             self.sent_at = time.monotonic()
-            self.on_line(lines[-1][:RELAY_LINE_CAP])
+            self.on_line(lines[-1])
 
 
 class CellDisplayPublisher(DisplayPublisher):
