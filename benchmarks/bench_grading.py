@@ -62,7 +62,9 @@ class PoolMemory(threading.Thread):
         while not self.done.wait(0.05):
             try:
                 for p in self.root.children(recursive=True):
-                    if "forkserver" in " ".join(p.parent().cmdline()) and "forkserver" in " ".join(p.cmdline()):
+                    parent = p.parent()
+                    if parent is not None and "forkserver" in " ".join(parent.cmdline()) \
+                            and "forkserver" in " ".join(p.cmdline()):
                         self.peak_mb = max(self.peak_mb, p.memory_info().rss / 2**20)
             except psutil.Error:
                 continue

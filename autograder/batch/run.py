@@ -33,6 +33,7 @@ from autograder.grading.submissions import content_hash, student_id_of
 JOURNAL_NAME = ".grade-journal.sqlite"
 FIXED_COLUMNS = ("total", "max", "percent", "status", "graded_by", "sandbox", "duration_s")
 GRADER_FAILED = "error: the grader failed on this submission"
+GRADER_FAILED_KO = "오류: 채점기가 이 제출물에서 실패했습니다 (학생 잘못이 아니며 다시 채점됩니다)"
 
 
 @dataclass
@@ -97,7 +98,8 @@ def run_batch(subs_dir: Path, assignment: Assignment, out_csv: Path, *, options:
         if entry.status:  # cannot be graded (several candidate files, a broken .zip): its row says why
             results[entry.student_id] = SubmissionResult(entry.student_id, assignment.name, str(entry.path or ""), "",
                                                          entry.status, engine_version=__version__,
-                                                         submitted_at=times.get(entry.student_id))
+                                                         submitted_at=times.get(entry.student_id),
+                                                         status_ko=entry.status_ko)
             _write_json(results_dir / f"{safe_file_name(entry.student_id)}.json", results[entry.student_id])
     if on_start:  # progress: how many submissions will be graded or taken from the journal
         on_start(len(paths))
@@ -207,7 +209,8 @@ def _grade_one(path: str, assignment: str, course_root: str, options: GradeOptio
 
 
 def _failed(path: Path, assignment: Assignment, status: str) -> dict:
-    return SubmissionResult(student_id_of(path), assignment.name, str(path), "", status, engine_version=__version__).to_dict()
+    return SubmissionResult(student_id_of(path), assignment.name, str(path), "", status, engine_version=__version__,
+                            status_ko=f"{GRADER_FAILED_KO}{status[len(GRADER_FAILED):]}").to_dict()
 
 
 def _write_json(path: Path, result: SubmissionResult) -> None:
