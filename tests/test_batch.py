@@ -108,9 +108,19 @@ def test_an_empty_folder_is_an_error(tiny_course, tmp_path):
 def test_a_dask_cluster_gives_the_same_grades_as_one_local_worker(tiny_course, subs, tmp_path):
     from distributed import LocalCluster
 
+    from distributed import Client
+
+    from autograder.grading.check_session import collected
+
     run(tiny_course, subs, tmp_path / "local", jobs=1)
     with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None) as cluster:
-        run(tiny_course, subs, tmp_path / "dask", scheduler=cluster.scheduler_address)
+        summary = run(tiny_course, subs, tmp_path / "dask", scheduler=cluster.scheduler_address)
+        with Client(cluster) as client:
+            per_worker = client.run(collected)
+    # each Dask worker collected the rubric once and graded its share with it
+    assert all(len(kept) <= 1 for kept in per_worker.values())
+    checked = [r for r in summary.results if r.checks and r.checks[0].message != "the submission could not be run"]
+    assert sum(runs for kept in per_worker.values() for runs in kept.values()) == len(checked) >= 3
     local = pd.read_csv(tmp_path / "local" / "grades.csv").drop(columns=VOLATILE)
     dask = pd.read_csv(tmp_path / "dask" / "grades.csv").drop(columns=VOLATILE)
     pd.testing.assert_frame_equal(local, dask)

@@ -26,7 +26,7 @@ def validity_corpus(name: str) -> list[Path]:
 
 
 def kept(folder: Path) -> check_session.CheckSession:
-    (checks,) = [c for (f, _), c in check_session._sessions().items() if f == folder.resolve()]
+    (checks,) = [c for (f, _), c in check_session._sessions.items() if f == folder.resolve()]
     return checks
 
 

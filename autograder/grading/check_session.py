@@ -41,7 +41,7 @@ from autograder.grading.plugin import GradingPlugin
 from autograder.grading.rubric import Rubric
 
 CHECKS_INI = Path(__file__).with_name("checks.ini")
-KEPT_PER_THREAD = 8  # rubrics whose collected checks a process keeps (validate and the tests use many)
+KEPT = 8  # rubrics whose collected checks a process keeps (validate and the tests use many)
 
 
 def pytest_args(folder: Path) -> list[str]:
@@ -60,6 +60,7 @@ class CheckSession:
         self.fingerprint = fingerprint(self.folder)
         self.broken = False
         self.runs = 0  # submissions graded with this collection
+        self.busy = threading.Lock()  # held while one submission is graded
         # pytest's terminal reporter keeps the stdout it was configured with: a sink, not a buffer that grows
         # with every submission (it stays registered: assertion messages are formatted through it).
         self._sink = open(os.devnull, "w", encoding="utf-8")
@@ -114,22 +115,24 @@ def run_checks(rubric: Rubric, visibility: str, *, fresh: bool = False, **submis
     """Run the rubric's checks on one submission and return the plugin holding their outcomes.
 
     ``submission`` is what :meth:`GradingPlugin.grading` takes (the worker sessions, the data
-    folders). The checks are collected once per process and thread; ``fresh`` runs a
-    new ``pytest.main`` instead (the reference behaviour).
+    folders). The checks are collected once per process; ``fresh`` runs a new
+    ``pytest.main`` instead (the reference behaviour).
     """
     if fresh:
         plugin = GradingPlugin(None, rubric, visibility).grading(**submission)
         _pytest_main(rubric.folder, plugin)
         return plugin
-    checks = _kept(rubric, visibility)
-    checks.plugin.rubric = rubric
-    checks.plugin.grading(**submission)
+    checks, kept = _kept(rubric, visibility)
     try:
+        checks.plugin.rubric = rubric
+        checks.plugin.grading(**submission)
         checks.run()
+        return checks.plugin
     finally:
-        if checks.broken:
+        if kept:
+            checks.busy.release()
+        if checks.broken or not kept:
             _forget(checks)
-    return checks.plugin
 
 
 def _pytest_main(folder: Path, plugin: GradingPlugin) -> None:
@@ -145,44 +148,73 @@ def _pytest_main(folder: Path, plugin: GradingPlugin) -> None:
 
 # -- the sessions a process keeps -------------------------------------------------------------
 
-_local = threading.local()  # a Dask worker may run tasks in threads: a session is never shared between two
+_sessions: OrderedDict[tuple[Path, str], CheckSession] = OrderedDict()
+_sessions_lock = threading.RLock()
 
 
-def _sessions() -> OrderedDict[tuple[Path, str], CheckSession]:
-    if not hasattr(_local, "sessions"):
-        _local.sessions = OrderedDict()
-    return _local.sessions
+def _kept(rubric: Rubric, visibility: str) -> tuple[CheckSession, bool]:
+    """(the rubric's collected checks, whether they are the process's kept ones), held for this caller.
 
-
-def _kept(rubric: Rubric, visibility: str) -> CheckSession:
-    """This thread's collected checks of ``rubric``, collected anew when a file of its folder changed."""
-    sessions = _sessions()
+    Collected anew when a file of the folder changed. A Dask worker may grade in
+    several threads: one that finds the kept session busy gets a session of its own.
+    """
     key = (rubric.folder.resolve(), visibility)
-    checks = sessions.get(key)
-    if checks is not None and checks.fingerprint != fingerprint(key[0]):
-        _forget(checks)
-        checks = None
-    if checks is None:
+    with _sessions_lock:
+        checks = _sessions.get(key)
+        if checks is not None and checks.fingerprint != fingerprint(key[0]) and checks.busy.acquire(blocking=False):
+            checks.busy.release()
+            _forget(checks)
+            checks = None
+        if checks is not None and checks.busy.acquire(blocking=False):
+            _sessions.move_to_end(key)
+            return checks, True
+        if checks is not None:  # in use by another thread
+            return CheckSession(rubric, visibility), False
         checks = CheckSession(rubric, visibility)
-        sessions[key] = checks
-        while len(sessions) > KEPT_PER_THREAD:
-            _forget(next(iter(sessions.values())))
-    sessions.move_to_end(key)
-    return checks
+        checks.busy.acquire()
+        _sessions[key] = checks
+        for old_key, old in list(_sessions.items())[:-KEPT]:
+            if old.busy.acquire(blocking=False):
+                old.busy.release()
+                _forget(old)
+        return checks, True
+
+
+def warm(rubric: Rubric, visibility: str) -> None:
+    """Collect the rubric's checks now unless this process has (``grade check`` does it while its worker starts)."""
+    key = (rubric.folder.resolve(), visibility)
+    with _sessions_lock:
+        if key in _sessions:
+            return
+    try:
+        checks = CheckSession(rubric, visibility)
+    except Exception:  # a rubric that cannot be collected says so when its checks are run
+        return
+    with _sessions_lock:
+        if key in _sessions:
+            checks.close()
+            return
+        _sessions[key] = checks
 
 
 def _forget(checks: CheckSession) -> None:
-    sessions = _sessions()
-    for key, kept in list(sessions.items()):
-        if kept is checks:
-            del sessions[key]
+    with _sessions_lock:
+        for key, kept in list(_sessions.items()):
+            if kept is checks:
+                del _sessions[key]
     checks.close()
+
+
+def collected() -> dict[str, int]:
+    """The rubric folders (and suites) this process has collected, with how many submissions each graded."""
+    with _sessions_lock:
+        return {f"{folder}:{visibility}": checks.runs for (folder, visibility), checks in _sessions.items()}
 
 
 @atexit.register
 def close_all() -> None:
-    """Close this thread's sessions (tests use it to start from nothing)."""
-    for checks in list(_sessions().values()):
+    """Close every kept session (tests use it to start from nothing)."""
+    for checks in list(_sessions.values()):
         _forget(checks)
 
 

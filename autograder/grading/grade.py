@@ -18,8 +18,6 @@ from autograder.engine.client import WorkerSession
 from autograder.grading.course import Assignment
 from autograder.errors import GradingError
 from autograder.grading import statuses
-from autograder.grading.check_session import run_checks
-from autograder.grading.plugin import timed_out_in
 from autograder.grading.results import CheckResult, SubmissionResult
 from autograder.grading.rubric import Rubric
 from autograder.grading.submissions import Submission, content_hash, load_submission
@@ -102,6 +100,10 @@ class Grading:
                 except BaseException:
                     grading.close()
                     raise
+            # pytest is imported and the rubric collected while the worker starts (once per process)
+            from autograder.grading import check_session
+
+            check_session.warm(grading.rubric, _visibility(grading.options))
         grading.start_s = time.monotonic() - began
         return grading
 
@@ -122,7 +124,9 @@ class Grading:
                 with contextlib.suppress(GradingError, CallTimeout, WorkerCrashed):
                     session.load()
             tell("checks", {})
-            plugin = run_checks(rubric, "hidden" if options.suite == "hidden" else "public", fresh=options.fresh_pytest,
+            from autograder.grading.check_session import run_checks
+
+            plugin = run_checks(rubric, _visibility(options), fresh=options.fresh_pytest,
                                 session=session, evaluator_session=evaluator, data_dir=options.data_dir,
                                 heldout_dir=options.heldout_dir)
             checks = plugin.results()
@@ -155,8 +159,14 @@ def _cell_progress(on_progress):
     return lambda cell, of, text: on_progress("cell", {"cell": cell, "of": of, "text": text})
 
 
+def _visibility(options: GradeOptions) -> str:
+    return "hidden" if options.suite == "hidden" else "public"
+
+
 def _status(session: WorkerSession) -> tuple[str, str]:
     """The submission's status in English and Korean."""
+    from autograder.grading.plugin import timed_out_in  # pytest: imported once the worker is starting
+
     failure = session.failure
     if isinstance(failure, CallTimeout) or session.expired:
         return statuses.TIMEOUT
