@@ -414,6 +414,28 @@ def test_reference_solution_is_graded_exactly_as_when_alone(corpus: Corpus) -> N
     assert statuses(corpus.results["wrong"]) == statuses(corpus.alone["wrong"])
 
 
+# Cases whose result does not depend on timing or load: graded again with a fresh pytest.main, they must read the same.
+TIMING = ("huge_values", "exit_in_call", "kill_parent", "signal_tricks", "daemon", "stop_reading", "busy_children",
+          "forge_protocol", *MEMORY_CASES)
+SETTLED = [c for c in ACTIVE if c.status in (("graded",), ERROR) and c.expect not in ("any", "good or timeout", "xor")
+           and c.name not in TIMING]
+
+
+def test_collected_checks_grade_each_settled_case_as_a_fresh_pytest_main_does(corpus: Corpus) -> None:
+    """The batch ran every case through checks collected once per process; pytest.main per submission is the reference."""
+    assignment = Assignment(ASSIGNMENT, corpus.course)
+    fields = ("id", "status", "points", "message", "message_ko", "expected", "got", "hint")
+    for case in SETTLED:
+        batch = corpus.results[case.name]
+        if not batch["checks"]:  # refused before grading (e.g. by the intake): no checks ran either way
+            continue
+        fresh = grade_submission(Path(batch["path"]), assignment, GradeOptions(fresh_pytest=True),
+                                 student_id=case.name).to_dict()
+        assert (fresh["status"], fresh.get("status_ko")) == (batch["status"], batch.get("status_ko")), case.name
+        assert [[c[f] for f in fields] for c in fresh["checks"]] == [[c[f] for f in fields] for c in batch["checks"]], case.name
+    assert len(SETTLED) >= 20
+
+
 @pytest.mark.parametrize("case", CASES, ids=[c.name for c in CASES])
 def test_each_hostile_submission_gets_what_it_earns(corpus: Corpus, case: Case) -> None:
     if case not in ACTIVE:
