@@ -126,6 +126,7 @@ class WorkerSession:
             protocol.nonblocking(fd)
             protocol.widen(fd)
         self._drain = OutputDrain(self.proc.stdout, self.limits.output_kb * 1024)
+        run_report.validator()  # built while the worker starts, not after it has answered
 
     def restart_clock(self) -> None:
         """The submission's time starts now: for a worker started ahead, while the grader was busy with another."""

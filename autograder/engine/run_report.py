@@ -9,9 +9,8 @@ file, a journal row or a feedback page beyond them.
 
 from __future__ import annotations
 
+import functools
 from typing import Any
-
-import jsonschema
 
 TEXT_CAP = 64 * 1024  # characters kept of one text in a cell's outputs (the worker keeps as much per cell)
 ERROR_CAP = 4096  # characters kept of an exception's value or traceback
@@ -57,7 +56,15 @@ SCHEMA = {
     },
     "required": ["cell_errors", "cell_outputs"],
 }  # keys not named here are dropped on receipt: a new key of the report must be added here to reach the grader
-_VALIDATOR = jsonschema.Draft202012Validator(SCHEMA)
+
+
+@functools.cache
+def validator() -> Any:
+    """The schema's validator, built once per process (jsonschema's import is not cheap:
+    the grader builds it while a worker starts, see engine/client.py)."""
+    import jsonschema
+
+    return jsonschema.Draft202012Validator(SCHEMA)
 
 
 class BadReport(Exception):
@@ -66,7 +73,7 @@ class BadReport(Exception):
 
 def checked(report: Any, *, cells: int, output_chars: int) -> dict[str, Any]:
     """``report`` validated and capped: at most ``cells`` entries per list, ``output_chars`` of output."""
-    error = next(iter(_VALIDATOR.iter_errors(report)), None)
+    error = next(iter(validator().iter_errors(report)), None)
     if error is not None:
         where = "/".join(str(p) for p in error.absolute_path) or "the report"
         raise BadReport(f"sent a malformed run report ({where}: {error.validator} check failed)")
