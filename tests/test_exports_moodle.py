@@ -57,6 +57,20 @@ def test_feedback_names_lost_checks_from_results(batch):
     assert feedback == ["점수 5/5.", "점수 2/5. 감점된 항목: test_xor 0/3.", "제출물 없음."]
 
 
+def test_a_status_reads_in_korean_from_the_students_result(batch):
+    grades = pd.read_csv(batch / "grades.csv", dtype={"student_id": str})
+    grades.loc[1, "status"] = "error: exit code 1 while running the submission's code"
+    grades.to_csv(batch / "grades.csv", index=False)
+    (batch / "results").mkdir()
+    korean = "오류: 제출물 코드를 실행하는 중 프로세스가 멈췄습니다 (종료 코드 1로 끝났습니다)"
+    result = SubmissionResult("0002", "logic_gates", "0002.py", "h", status=grades.loc[1, "status"], status_ko=korean)
+    (batch / "results" / "0002.json").write_text(json.dumps(result.to_dict()), encoding="utf-8")
+    export_grades(batch / "grades.csv", batch / "m.csv", to="moodle", roster=batch / "roster.csv", title="T")
+    assert korean in read_back(batch / "m.csv")["Feedback"][1]
+    export_grades(batch / "grades.csv", batch / "m.csv", to="moodle", roster=batch / "roster.csv", title="T", lang="en")
+    assert "exit code 1 while running the submission's code" in read_back(batch / "m.csv")["Feedback"][1]
+
+
 def test_missing_key_value_names_the_roster_line(batch):
     roster = pd.read_csv(batch / "roster.csv", dtype=str)
     roster.loc[1, "email"] = ""

@@ -186,12 +186,14 @@ def _results_dir(grades_csv: Path, results_dir: Path | None) -> Path | None:
 
 def _feedback(row: pd.Series, results: Path | None, lang: str, problems: list[str]) -> str:
     """The Feedback cell; a student whose result file cannot be read gets the short form, and a problem line."""
-    check_results = None
+    check_results, fields = None, row.to_dict()
     if results is not None and row.get("submitted", True) and row.get("student_id"):
         path = results / f"{safe_file_name(row['student_id'])}.json"
         if path.is_file():
             try:
-                check_results = load_result(path).checks
+                result = load_result(path)
             except ExportError as e:
                 problems.append(f"{e}; the Feedback of {row['student_id']} names no checks")
-    return short_feedback(row.to_dict(), lang=lang, checks=check_results)
+            else:
+                check_results, fields["status_ko"] = result.checks, result.status_ko  # the CSV keeps English only
+    return short_feedback(fields, lang=lang, checks=check_results)
