@@ -83,6 +83,11 @@ def graded(paths: list[Path], assignment: str, course_root: str, options, jobs: 
             except queue.Empty:
                 for path, finished in _the_dead(processes, holding, left, start_one):
                     yield by_name[path], finished
+                if left and all(p.exitcode is not None for p in processes.values()):
+                    # a process killed between taking a submission and saying so: nobody holds what is left
+                    for name in sorted(left):
+                        yield by_name[name], Finished(error=GraderDied("its grading process stopped before it began"))
+                    left.clear()
                 continue
             if kind == "took":
                 holding.setdefault(pid, set()).add(name)
