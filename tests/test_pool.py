@@ -171,6 +171,46 @@ def test_the_probe_finds_what_a_submission_leaves_in_its_own_worker(tmp_path):
         assert trace in message, message
 
 
+class Busy(threading.Thread):
+    """The most submissions seen running their code at once: each busy one runs a child carrying ``marker``."""
+
+    def __init__(self, marker: str) -> None:
+        super().__init__(daemon=True)
+        self.marker, self.most, self.done = marker, 0, threading.Event()
+        self.start()
+
+    def run(self) -> None:
+        while not self.done.wait(0.02):
+            found = 0
+            for process in psutil.process_iter():
+                try:
+                    found += self.marker in " ".join(process.cmdline()) and process.status() != psutil.STATUS_ZOMBIE
+                except psutil.Error:
+                    continue
+            self.most = max(self.most, found)
+
+
+def test_the_last_submissions_go_to_whichever_process_is_free_first(tiny_course, tmp_path, good_source):
+    """Two long submissions at the end of a -j 2 batch run side by side, never one behind the other in one process."""
+    marker = f"grade-pool-tail-{time.monotonic_ns()}"
+    busy = (f"import subprocess, sys, time\n"
+            f"child = subprocess.Popen([sys.executable, '-c', 'import time; time.sleep(30)', {marker!r}])\n"
+            f"time.sleep(3)\nchild.kill()\nchild.wait()\n")
+    folder = tmp_path / "subs"
+    folder.mkdir()
+    for name in ("a", "b", "c", "d"):
+        (folder / f"{name}_quick.py").write_text(good_source, encoding="utf-8")
+    for name in ("y", "z"):
+        (folder / f"{name}_long.py").write_text(busy + good_source, encoding="utf-8")
+    watch = Busy(marker)
+    summary = run_batch(folder, Assignment("tiny", tiny_course), tmp_path / "out" / "grades.csv", jobs=2,
+                        options=GradeOptions(timeout=30))
+    watch.done.set()
+    watch.join()
+    assert [r.status for r in summary.results] == ["graded"] * 6
+    assert watch.most == 2
+
+
 def test_a_submission_started_ahead_gets_its_whole_time_limit(tmp_path):
     assignment = probe_course(tmp_path / "course", sleep=0)
     clean = tmp_path / "clean.py"

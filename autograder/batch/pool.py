@@ -58,7 +58,7 @@ def graded(paths: list[Path], assignment: str, course_root: str, options, jobs: 
         return
     context = lifetime.pool_context(["autograder.grading.grade"])
     lifeline, held = context.Pipe(duplex=False)
-    todo, done = context.Queue(), context.Queue()
+    todo, done, untaken = context.Queue(), context.Queue(), context.Value("i", len(paths))
     by_name = {str(p): p for p in paths}
     for path in paths:
         todo.put(str(path))
@@ -68,7 +68,8 @@ def graded(paths: list[Path], assignment: str, course_root: str, options, jobs: 
 
     def start_one() -> None:
         todo.put(DONE)
-        process = context.Process(target=_serve, args=(lifeline, todo, done, assignment, course_root, options),
+        process = context.Process(target=_serve, args=(lifeline, todo, done, untaken, jobs, assignment, course_root,
+                                                       options),
                                   name="grade-pool", daemon=True)
         process.start()
         processes[process.pid], holding[process.pid] = process, set()
@@ -136,8 +137,13 @@ def _error(kind: str, payload: str | tuple[str, str]) -> BaseException:
 # -- in a pool process ---------------------------------------------------------------------
 
 
-def _serve(lifeline, todo, done, assignment: str, course_root: str, options) -> None:
-    """Grade submissions from ``todo`` until it says DONE, one submission's worker starting ahead."""
+def _serve(lifeline, todo, done, untaken, jobs: int, assignment: str, course_root: str, options) -> None:
+    """Grade submissions from ``todo`` until it says DONE, one submission's worker starting ahead.
+
+    ``untaken`` counts the submissions no process has taken. The last ``jobs - 1`` are
+    never taken ahead: at the end of a batch they go to whichever process is free
+    first, instead of waiting behind a long one in a busy process.
+    """
     from autograder.grading.course import Assignment
     from autograder.grading.grade import Grading
 
@@ -145,11 +151,24 @@ def _serve(lifeline, todo, done, assignment: str, course_root: str, options) -> 
     course = Assignment(assignment, Path(course_root))
     pid = os.getpid()
     started: list = []  # gradings started and not finished: closed however this process stops
+    ended = False  # this process has read its DONE
 
-    def take() -> tuple[str, Grading | None] | None:
+    def take(*, ahead: bool) -> tuple[str, Grading | None] | None:
+        nonlocal ended
+        if ended:
+            return None
+        if ahead:
+            with untaken.get_lock():
+                if untaken.value < jobs:
+                    return None
+                untaken.value -= 1
         name = todo.get()
         if name is DONE:
+            ended = True
             return None
+        if not ahead:
+            with untaken.get_lock():
+                untaken.value -= 1
         done.put(("took", pid, name, None))
         try:
             grading = Grading.start(Path(name), course, options)
@@ -159,9 +178,9 @@ def _serve(lifeline, todo, done, assignment: str, course_root: str, options) -> 
         return name, grading
 
     try:
-        current = take()
+        current = take(ahead=False)
         while current is not None:
-            ahead = take()  # its worker starts while this one's checks run
+            following = take(ahead=True)  # its worker starts while this one's checks run
             name, grading = current
             try:
                 if isinstance(grading, _Failed):
@@ -175,7 +194,7 @@ def _serve(lifeline, todo, done, assignment: str, course_root: str, options) -> 
             finally:
                 if grading in started:
                     started.remove(grading)
-            current = ahead
+            current = following if following is not None else take(ahead=False)
     finally:
         for grading in started:  # finish() closes its own workers; these never got there
             with contextlib.suppress(Exception):
