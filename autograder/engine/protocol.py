@@ -13,6 +13,7 @@ returned, so it is checked for size, depth and type before anyone uses it.
 from __future__ import annotations
 
 import fcntl
+import functools
 import io
 import json
 import math
@@ -156,15 +157,7 @@ def decode(tree: Any, blobs: list[Any], remote: Callable[[dict], Any] | None = N
 def _load_array(blob: Any, budget: int) -> np.ndarray:
     """One ``.npy`` blob as a read-only array over its bytes, after checking its header against the data."""
     view = memoryview(blob).cast("B")
-    head = io.BytesIO(bytes(view[:NPY_HEADER_MAX]))
-    try:
-        version = npformat.read_magic(head)
-        if version not in ((1, 0), (2, 0)):
-            raise ValueError(f"unknown .npy version {version}")
-        reader = npformat.read_array_header_1_0 if version == (1, 0) else npformat.read_array_header_2_0
-        shape, fortran, dtype = reader(head)
-    except (ValueError, OSError, EOFError, SyntaxError, TypeError) as e:
-        raise ProtocolError(f"bad array: {e}") from e
+    shape, fortran, dtype, offset = _array_header(bytes(view[:_header_end(view)]))
     if dtype.kind not in _ALLOWED_DTYPE_KINDS or dtype.hasobject or dtype.fields is not None or dtype.subdtype is not None:
         raise ProtocolError("array of a forbidden type")
     if not all(isinstance(n, int) and n >= 0 for n in shape):
@@ -172,7 +165,6 @@ def _load_array(blob: Any, budget: int) -> np.ndarray:
     elements = math.prod(shape)
     if elements > budget:
         raise ProtocolError(f"array of {elements} elements is over the {budget} elements left for this reply")
-    offset = head.tell()
     if elements * dtype.itemsize != len(view) - offset:
         raise ProtocolError(f"bad array: {len(view) - offset} bytes of data for shape {shape} of {dtype}")
     arr = np.frombuffer(view, dtype=dtype, count=elements, offset=offset) if elements else np.empty(0, dtype)
@@ -180,6 +172,28 @@ def _load_array(blob: Any, budget: int) -> np.ndarray:
     # Writable, as np.load's arrays were: student code may change its inputs in place. Only a forged
     # reply names one blob twice, and then its references share the one array.
     return arr if arr.flags.writeable else arr.copy()
+
+
+def _header_end(view: memoryview) -> int:
+    """Where a ``.npy`` blob's header ends (magic, version, length and the header itself)."""
+    size = 2 if bytes(view[6:8]) == b"\x01\x00" else 4
+    length = int.from_bytes(bytes(view[8:8 + size]), "little") if len(view) >= 8 + size else 0
+    return min(8 + size + length, NPY_HEADER_MAX)
+
+
+@functools.lru_cache(maxsize=256)
+def _array_header(head: bytes) -> tuple[tuple[int, ...], bool, np.dtype, int]:
+    """(shape, Fortran order, dtype, data offset) of one header, parsed by numpy once per distinct header."""
+    stream = io.BytesIO(head)
+    try:
+        version = npformat.read_magic(stream)
+        if version not in ((1, 0), (2, 0)):
+            raise ValueError(f"unknown .npy version {version}")
+        reader = npformat.read_array_header_1_0 if version == (1, 0) else npformat.read_array_header_2_0
+        shape, fortran, dtype = reader(stream)
+    except (ValueError, OSError, EOFError, SyntaxError, TypeError) as e:
+        raise ProtocolError(f"bad array: {e}") from e
+    return shape, fortran, dtype, stream.tell()
 
 
 # --- framing ----------------------------------------------------------------

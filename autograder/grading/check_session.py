@@ -254,15 +254,15 @@ def check_modules(folder: Path) -> Iterator[None]:
         mine = {}
         for name, module in list(sys.modules.items()):
             file = getattr(module, "__file__", None)
-            if file and _resolved(file).is_relative_to(folder):
+            if isinstance(file, str) and _inside(file, folder):
                 mine[name] = sys.modules.pop(name)
         _MODULE_CACHE[folder] = (now, mine)
 
 
-@functools.lru_cache(maxsize=4096)
-def _resolved(file: str) -> Path:
-    """A module's file, resolved once: the check above looks at every module of the process per submission."""
-    return Path(file).resolve()
+@functools.lru_cache(maxsize=8192)
+def _inside(file: str, folder: Path) -> bool:
+    """Whether a module's file is in ``folder``, found once: the check above asks it of every module per submission."""
+    return Path(file).resolve().is_relative_to(folder)
 
 
 @contextlib.contextmanager
