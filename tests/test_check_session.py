@@ -1,4 +1,5 @@
-"""Checks collected once per process grade exactly as a fresh ``pytest.main`` per submission."""
+"""Checks collected once per process, run against workers forked from a zygote, grade exactly as a fresh
+``pytest.main`` per submission against fresh workers."""
 
 from __future__ import annotations
 
@@ -6,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from autograder.engine import sandbox, zygote
 from autograder.grading import check_session
 from autograder.grading.course import Assignment
 from autograder.grading.grade import GradeOptions, grade_submission
@@ -46,12 +48,16 @@ def test_the_validity_corpus_is_graded_as_a_fresh_pytest_main_grades_it(name, su
         for i, path in enumerate(corpus):
             (subs / f"s{i:02d}{path.suffix}").write_bytes(path.read_bytes())
         collected, fresh = (batch_results(subs, assignment, tmp_path / how, GradeOptions(
-            suite=suite, data_dir=FASHION_MNIST, fresh_pytest=how == "fresh")) for how in ("collected", "fresh"))
-    else:
+            suite=suite, data_dir=FASHION_MNIST, fresh_pytest=how == "fresh", fresh_workers=how == "fresh"))
+            for how in ("collected", "fresh"))
+    else:  # as a batch grades: checks collected once, numpy workers forked from a zygote (engine/zygote.py)
         check_session.close_all()
-        collected = [comparable(grade_submission(p, assignment, GradeOptions(suite=suite)).to_dict()) for p in corpus]
+        with zygote.forking():
+            collected = [comparable(grade_submission(p, assignment, GradeOptions(suite=suite)).to_dict()) for p in corpus]
+            assert zygote._zygotes or sandbox.sandbox_mode() != "bwrap"  # the workers really were forked
         assert kept(assignment.rubric(suite).folder).runs == len(corpus)  # one collection served every submission
-        fresh = [comparable(grade_submission(p, assignment, GradeOptions(suite=suite, fresh_pytest=True)).to_dict())
+        fresh = [comparable(grade_submission(p, assignment, GradeOptions(suite=suite, fresh_pytest=True,
+                                                                         fresh_workers=True)).to_dict())
                  for p in corpus]
     for path, one, other in zip(corpus, collected, fresh):
         assert one == other, path.name

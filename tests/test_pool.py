@@ -119,7 +119,11 @@ def probe_course(root: Path, sleep: float) -> Assignment:
 
 
 class Workers(threading.Thread):
-    """Counts this test's sandboxed workers alive at once (one scratch folder each), sampling while a batch runs."""
+    """Counts this test's sandboxes alive at once (one worker's folder each), sampling while a batch runs.
+
+    A sandbox is its bubblewrap process, whose ``--chdir`` names the worker's folder: the
+    worker in it may be started fresh or forked from a zygote (engine/zygote.py).
+    """
 
     def __init__(self) -> None:
         super().__init__(daemon=True)
@@ -134,8 +138,8 @@ class Workers(threading.Thread):
                     command = process.cmdline()
                 except psutil.Error:
                     continue
-                if "autograder.engine.worker" in command and "--job" in command:
-                    jobs.add(command[command.index("--job") + 1])
+                if command and command[0].endswith("bwrap") and "--unshare-pid" in command and "--chdir" in command:
+                    jobs.add(command[command.index("--chdir") + 1])
             self.most = max(self.most, len(jobs))
 
 

@@ -20,7 +20,7 @@ import re
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-from autograder.engine import lifetime
+from autograder.engine import lifetime, zygote
 from autograder.grading.course import Assignment
 from autograder.errors import GradingError
 from autograder.grading.grade import GradeOptions, grade_submission
@@ -203,7 +203,8 @@ def _grade_all(runs: list[tuple[Path, str]], assignment: Assignment, options: Gr
     tasks = [(str(path), assignment.name, str(assignment.course_root), _with_suite(options, suite, jobs))
              for path, suite in runs]
     if jobs == 1:
-        return [_grade(*task) for task in tasks]
+        with zygote.forking():
+            return [_grade(*task) for task in tasks]
     with lifetime.process_pool(jobs, preload=["autograder.grading.grade"]) as pool:  # dies with this process
         return list(pool.map(_grade, *zip(*tasks)))
 
@@ -215,6 +216,7 @@ def _with_suite(options: GradeOptions, suite: str, jobs: int) -> GradeOptions:
 
 
 def _grade(path: str, name: str, course_root: str, options: GradeOptions) -> Graded:
+    zygote.enable()  # a no-op inside zygote.forking(); in a pool process, for every run it grades
     result = grade_submission(Path(path), Assignment(name, Path(course_root)), options)
     return Graded.of(result, options.suite)
 

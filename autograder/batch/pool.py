@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterator
 
-from autograder.engine import lifetime
+from autograder.engine import lifetime, zygote
 from autograder.errors import GradingError
 
 POLL_S = 0.2  # how often the grader looks for a dead pool process while it waits for results
@@ -148,6 +148,7 @@ def _serve(lifeline, todo, done, untaken, jobs: int, assignment: str, course_roo
     from autograder.grading.grade import Grading
 
     lifetime.watch_lifeline(lifeline)
+    zygote.enable()  # numpy workers are forked, each into a sandbox of its own
     course = Assignment(assignment, Path(course_root))
     pid = os.getpid()
     started: list = []  # gradings started and not finished: closed however this process stops
@@ -199,6 +200,7 @@ def _serve(lifeline, todo, done, untaken, jobs: int, assignment: str, course_roo
         for grading in started:  # finish() closes its own workers; these never got there
             with contextlib.suppress(Exception):
                 grading.close()
+        zygote.close_all()
 
 
 @dataclass

@@ -204,6 +204,9 @@ def _as_results(graded, assignment: Assignment, errors: list[str]):
 
 
 def _grade_one(path: str, assignment: str, course_root: str, options: GradeOptions) -> dict:
+    from autograder.engine import zygote
+
+    zygote.enable()  # on a Dask worker, as in a pool process: numpy workers are forked from its zygote
     result = grade_submission(Path(path), Assignment(assignment, Path(course_root)), options)
     return result.to_dict()
 

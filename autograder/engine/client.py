@@ -27,6 +27,7 @@ from autograder.engine.keras_home import link_keras_home
 from autograder.engine.limits import Limits
 from autograder.engine.values import show
 
+KERAS = {"keras", "tensorflow"}  # workers that import these are always started fresh
 MAX_RESTARTS = 10  # after a call times out the worker is restarted; the deadline bounds the rest
 
 
@@ -67,11 +68,12 @@ class WorkerSession:
     def __init__(self, submission: Code, *, limits: Limits, requires: list[str] = (), seed: int = 0,
                  threads: int = 1, env: dict[str, str] | None = None, ro_paths: list[Path] = (),
                  run_code: bool = True, evaluator: bool = False, model_file: str | None = None,
-                 on_progress: Callable[[int, int, str], None] | None = None) -> None:
+                 forkable: bool = True, on_progress: Callable[[int, int, str], None] | None = None) -> None:
         self.on_progress = on_progress  # (code cell k, of n, last output line): validated, capped, escaped
         self.submission, self.limits, self.requires = submission, limits, list(requires)
         self.seed, self.threads, self.env, self.ro_paths = seed, threads, dict(env or {}), list(ro_paths)
         self.run_code, self.evaluator, self.model_file = run_code and not evaluator, evaluator, model_file
+        self.forkable = forkable  # a numpy worker may come from this process's zygote (engine/zygote.py)
         self.deadline = time.monotonic() + limits.timeout
         self.report: dict[str, Any] | None = None
         self.failure: Exception | None = None  # why the code could not be run at all
@@ -119,6 +121,8 @@ class WorkerSession:
             cpus=max(self.limits.cpus, self.threads),  # the threads the grader gave it, at least
             cpu_seconds=math.ceil(self.limits.timeout * max(self.threads, self.limits.cpus, 1)) + 5,
         )
+        if self._forks():
+            spec.fork = sandbox.ForkJob(str(job_file), to_worker, from_worker)
         self.proc = sandbox.start_worker(spec)
         os.close(to_worker)
         os.close(from_worker)
@@ -127,6 +131,15 @@ class WorkerSession:
             protocol.widen(fd)
         self._drain = OutputDrain(self.proc.stdout, self.limits.output_kb * 1024)
         run_report.validator()  # built while the worker starts, not after it has answered
+
+    def _forks(self) -> bool:
+        """Whether this worker may be forked from a zygote: it runs numpy code, not Keras."""
+        return (self.forkable and self.run_code and self.submission.kind in ("notebook", "module")
+                and not KERAS.intersection(self.requires))
+
+    def prestart(self) -> bool:
+        """Start this process's zygote, not waiting for it; True if :meth:`start` will fork the worker from it."""
+        return self._forks() and sandbox.prestart_zygote({**_thread_env(self.threads), **self.env})
 
     def restart_clock(self) -> None:
         """The submission's time starts now: for a worker started ahead, while the grader was busy with another."""
@@ -213,11 +226,14 @@ class WorkerSession:
 
     # -- requests ---------------------------------------------------------------
 
-    def request(self, message: dict, *, what: str, args: Any = None) -> Any:
-        """Send one request after the code has run; decode the reply or raise."""
+    def request(self, message: dict, *, what: str | Callable[[], str], args: Any = None) -> Any:
+        """Send one request after the code has run; decode the reply or raise.
+
+        ``what`` names the request in a failure's message; a callable is asked only then.
+        """
         if self.report is not None and self.proc is None:  # killed after an earlier call timed out
             if self.restarts >= MAX_RESTARTS:
-                raise WorkerCrashed(what, f"not restarted again after {self.restarts} restarts")
+                raise WorkerCrashed(_said(what), f"not restarted again after {self.restarts} restarts")
             self.restarts += 1
             self.report = None
         self.load()
@@ -229,18 +245,19 @@ class WorkerSession:
                 return protocol.decode(reply.get("value"), reply_blobs, remote=lambda t: RemoteObject(self, t),
                                        max_elements=self.limits.reply_elements)
             except protocol.ProtocolError as e:
-                raise WorkerCrashed(what, f"sent back malformed data: {e}") from e
+                raise WorkerCrashed(_said(what), f"sent back malformed data: {e}") from e
         kind = reply.get("kind")
         if kind == "missing":
             raise MissingName(str(reply.get("name")), "function" if message.get("op") == "call" else "variable")
         if kind == "raised":
-            raise StudentError(what, str(reply.get("ename")), str(reply.get("evalue")),
+            raise StudentError(_said(what), str(reply.get("ename")), str(reply.get("evalue")),
                                self.local_names(str(reply.get("traceback", ""))))
         if kind == "unsupported":
-            raise StudentError(what, "TypeError", f"returned a value that cannot be checked ({reply.get('detail')})")
-        raise WorkerCrashed(what, f"unexpected reply {str(reply)[:200]}")
+            raise StudentError(_said(what), "TypeError", f"returned a value that cannot be checked ({reply.get('detail')})")
+        raise WorkerCrashed(_said(what), f"unexpected reply {str(reply)[:200]}")
 
-    def _exchange(self, message: dict, blobs: list[bytes], what: str, timeout: float) -> tuple[dict, list[bytes]]:
+    def _exchange(self, message: dict, blobs: list[bytes], what: str | Callable[[], str],
+                  timeout: float) -> tuple[dict, list[bytes]]:
         """Send one request and read its reply, both within ``timeout``."""
         return self._transfer(what, timeout, send=(message, blobs))
 
@@ -248,11 +265,12 @@ class WorkerSession:
         """The worker's next frame within ``timeout`` (after a progress message of the run)."""
         return self._transfer(what, timeout, send=None)
 
-    def _transfer(self, what: str, timeout: float, *, send: tuple[dict, list[bytes]] | None) -> tuple[dict, list[bytes]]:
+    def _transfer(self, what: str | Callable[[], str], timeout: float, *,
+                  send: tuple[dict, list[bytes]] | None) -> tuple[dict, list[bytes]]:
         whole = timeout >= self.remaining() - 1e-3
         if timeout <= 0:
             self.expired = True
-            raise CallTimeout(what, self.limits.timeout, whole_submission=True)
+            raise CallTimeout(_said(what), self.limits.timeout, whole_submission=True)
         deadline = time.monotonic() + timeout  # one deadline for writing the request and reading the reply
         try:
             if send is not None:
@@ -262,11 +280,12 @@ class WorkerSession:
         except protocol.FrameTimeout:
             self.stop()
             self.expired = self.expired or whole
-            raise CallTimeout(what, self.limits.timeout if whole else self.limits.call_timeout, whole_submission=whole) from None
+            raise CallTimeout(_said(what), self.limits.timeout if whole else self.limits.call_timeout,
+                              whole_submission=whole) from None
         except (protocol.ProtocolError, BrokenPipeError, OSError) as e:
             reason = self._death_reason() or str(e)
             self.stop()
-            raise WorkerCrashed(what, reason) from None
+            raise WorkerCrashed(_said(what), reason) from None
 
     def _death_reason(self) -> str | None:
         if self.proc is None:
@@ -283,6 +302,10 @@ class WorkerSession:
         if code > 128 and sandbox.sandbox_mode() == "bwrap":  # bwrap reports its child's signal as 128 + n
             return f"killed by signal {code - 128}"
         return f"exit code {code}"
+
+
+def _said(what: str | Callable[[], str]) -> str:
+    return what() if callable(what) else what
 
 
 def _payload(message: dict, tree: Any) -> dict:
@@ -352,8 +375,11 @@ class RemoteFunction:
         self._session, self.name = session, name
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
-        shown = ", ".join([_short(a) for a in args] + [f"{k}={_short(v)}" for k, v in kwargs.items()])
-        return self._session.request({"op": "call", "name": self.name}, what=f"{self.name}({shown})",
+        def what() -> str:  # only a failure shows it: arrays are not printed for every call
+            shown = ", ".join([_short(a) for a in args] + [f"{k}={_short(v)}" for k, v in kwargs.items()])
+            return f"{self.name}({shown})"
+
+        return self._session.request({"op": "call", "name": self.name}, what=what,
                                      args={"args": list(args), "kwargs": kwargs})
 
 

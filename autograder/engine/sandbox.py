@@ -17,6 +17,7 @@ mode: ``auto`` (default: bwrap if the probe works), ``bwrap`` (required), ``none
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import json
 import os
@@ -27,6 +28,8 @@ import signal
 import subprocess
 import sys
 import tempfile
+import threading
+import time
 import uuid
 import weakref
 from dataclasses import dataclass, field
@@ -34,8 +37,8 @@ from pathlib import Path
 
 import psutil
 
-from autograder.engine import bwrap, cgroups, lifetime
-from autograder.engine.spec import Probe, WorkerSpec
+from autograder.engine import bwrap, cgroups, lifetime, zygote
+from autograder.engine.spec import ForkJob, Probe, WorkerSpec  # noqa: F401  (ForkJob: for callers)
 from autograder.engine.watchdog import Watchdog, kill_tagged
 from autograder.errors import GradingError, SandboxUnavailable
 
@@ -172,15 +175,30 @@ def _seccomp_program() -> bytes | None:
 # -- start and stop ----------------------------------------------------------------
 
 
-def start_worker(spec: WorkerSpec) -> subprocess.Popen:
-    """Start the worker sandboxed (or plainly, see :func:`sandbox_mode`) with its limits."""
+def start_worker(spec: WorkerSpec) -> subprocess.Popen | ForkedWorker:
+    """Start the worker sandboxed (or plainly, see :func:`sandbox_mode`) with its limits.
+
+    A worker with ``spec.fork`` is forked from this process's zygote into a sandbox of
+    its own where zygotes are enabled and bubblewrap works; else it starts fresh.
+    """
     if sandbox_mode() == "bwrap":
+        if spec.fork is not None and zygote.enabled():
+            forked = _start_forked(spec, probe())
+            if forked is not None:
+                return forked
         return _start_bwrap(spec, probe(), use_cgroup=True)
     return _start_plain(spec)
 
 
-def stop_worker(proc: subprocess.Popen) -> None:
+def stop_worker(proc: subprocess.Popen | ForkedWorker) -> None:
     """Kill the worker and everything it started (daemons included); reap it; clean up."""
+    if isinstance(proc, ForkedWorker):  # its sandbox's end is its end: it is a member of the sandbox's pid namespace
+        stop_worker(proc.holder)
+        try:
+            proc.wait(timeout=5)
+        except subprocess.TimeoutExpired:  # pragma: no cover - a helper that does not report
+            pass
+        return
     worker = _workers.get(proc)
     if worker is not None:
         worker.watchdog.stop()
@@ -263,7 +281,8 @@ def _start_plain(spec: WorkerSpec) -> subprocess.Popen:
     return proc
 
 
-def _start_bwrap(spec: WorkerSpec, found: Probe, *, use_cgroup: bool) -> subprocess.Popen:
+def _start_bwrap(spec: WorkerSpec, found: Probe, *, use_cgroup: bool, stdin: int = subprocess.DEVNULL,
+                 stdout: int = subprocess.PIPE, as_pid_1: bool = False) -> subprocess.Popen:
     token = uuid.uuid4().hex
     uid = found.uid if found.uid is not None else os.getuid()
     gid = found.gid if found.gid is not None else os.getgid()
@@ -280,12 +299,15 @@ def _start_bwrap(spec: WorkerSpec, found: Probe, *, use_cgroup: bool) -> subproc
     if program is not None:
         data_fds.append(_memfd("seccomp", program))
     inner = bwrap.sandbox_args(spec, found, data_fds, program is not None)
-    inner += ["--info-fd", str(info_w), "--block-fd", str(gate_r), "--", *bwrap.limiter(spec), *spec.argv]
+    if as_pid_1:  # its own reaper, not bubblewrap's; limits are the forked worker's to set
+        inner += ["--as-pid-1", "--info-fd", str(info_w), "--block-fd", str(gate_r), "--", *spec.argv]
+    else:
+        inner += ["--info-fd", str(info_w), "--block-fd", str(gate_r), "--", *bwrap.limiter(spec), *spec.argv]
     argv = bwrap.staged(inner, found, uid, gid) if found.uid is not None else [found.bwrap, *inner]
     env = {**_base_env(spec, token), "PYTHONPATH": str(bwrap.PACKAGE_ROOT)}
     fds = tuple(spec.pass_fds) + (info_w, gate_r, *data_fds)
     try:
-        proc = subprocess.Popen(argv, cwd=spec.scratch_dir, env=env, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+        proc = subprocess.Popen(argv, cwd=spec.scratch_dir, env=env, stdin=stdin, stdout=stdout,
                                 stderr=subprocess.STDOUT, pass_fds=fds, start_new_session=True)
     finally:
         _close(info_w, gate_r, *data_fds)
@@ -307,6 +329,126 @@ def _start_bwrap(spec: WorkerSpec, found: Probe, *, use_cgroup: bool) -> subproc
         _close(info_r, gate_w)
     _watch(proc, spec, "bwrap", group, token).inner = inner
     return proc
+
+
+# -- forked from the zygote ----------------------------------------------------------
+
+
+class ForkedWorker:
+    """A worker forked from the zygote into its own sandbox: what the grader needs of a ``Popen``.
+
+    ``holder`` is the bubblewrap process that made the sandbox; its pid 1
+    (:mod:`autograder.engine.worker.init`) is the worker's parent and writes the
+    worker's exit code to ``status`` when it ends. Killed first, it says nothing and
+    the worker reads as killed, as a fresh worker does whose bubblewrap was killed.
+    """
+
+    def __init__(self, pid: int, output: int, status: int, holder: subprocess.Popen) -> None:
+        self.pid, self.holder, self.returncode = pid, holder, None
+        self.stdout = os.fdopen(output, "rb")
+        self._status = status
+        self._reading = threading.Lock()  # its watchdog polls while the grader waits: the pipe is read and closed once
+
+    def poll(self) -> int | None:
+        with self._reading:
+            if self.returncode is None and self._status >= 0 and select.select([self._status], [], [], 0)[0]:
+                self._read_status()
+            return self.returncode
+
+    def wait(self, timeout: float | None = None) -> int:
+        deadline = None if timeout is None else time.monotonic() + timeout
+        while True:
+            with self._reading:
+                if self.returncode is not None or self._status < 0:
+                    return self.returncode
+                if select.select([self._status], [], [], 0.05)[0]:
+                    self._read_status()
+                    return self.returncode
+            if deadline is not None and time.monotonic() > deadline:
+                raise subprocess.TimeoutExpired(f"worker {self.pid}", timeout)
+
+    def _read_status(self) -> None:
+        data = os.read(self._status, 64)
+        os.close(self._status)
+        self._status = -1
+        try:
+            self.returncode = int(data)
+        except ValueError:  # pid 1 was killed before it could say
+            self.returncode = -signal.SIGKILL
+
+
+def _start_forked(spec: WorkerSpec, found: Probe) -> ForkedWorker | None:
+    """Make the worker's sandbox with bubblewrap, fork the worker into it from the zygote; None to start it fresh."""
+    source = _zygote(spec.env, found, wait=True)
+    if source is None:
+        return None
+    holder_argv = [sys.executable, "-S", "-I", str(bwrap.PACKAGE_ROOT / "autograder" / "engine" / "worker" / "init.py")]
+    parent_r, parent_w = os.pipe()
+    out_r, out_w = os.pipe()
+    gate_r, gate_w = os.pipe()
+    status_r, status_w = os.pipe()
+    holder = None
+    try:
+        holder = _start_bwrap(dataclasses.replace(spec, argv=[*holder_argv, str(status_w)], pass_fds=(status_w,)), found,
+                              use_cgroup=True, stdin=parent_r, stdout=out_w, as_pid_1=True)
+        os.close(status_w)
+        status_w = -1
+        worker = _workers[holder]
+        if not worker.inner:
+            raise zygote.ZygoteUnavailable("the sandbox did not say its first process")
+        # bubblewrap says its first process before making its mounts: join only once that process runs.
+        ready = select.select([status_r], [], [], zygote.READY_TIMEOUT)[0] and os.read(status_r, 1)
+        if ready != b"+":
+            raise zygote.ZygoteUnavailable("the sandbox's pid 1 did not start")
+        env = {**_base_env(spec, worker.token), "PYTHONPATH": str(bwrap.PACKAGE_ROOT)}
+        cpu, nice = bwrap.cpu_fallback(spec)
+        request = {"target": worker.inner[0][0], "cwd": str(Path(spec.scratch_dir).absolute()), "env": env,
+                   "job": spec.fork.job, "package": str(bwrap.PACKAGE_ROOT / "autograder"),
+                   "limits": {"nproc": spec.max_processes, "fsize": spec.scratch_mb << 20, "cpu": cpu, "nice": nice}}
+        pid = source.spawn(request, [spec.fork.rpc_in, spec.fork.rpc_out, out_w, parent_w, gate_r])
+        if worker.cgroup is not None:
+            worker.cgroup.add(pid)  # before it may run: the gate opens only after
+        os.write(gate_w, b"1")
+    except (OSError, zygote.ZygoteUnavailable) as e:
+        if holder is not None:
+            stop_worker(holder)
+        _close(out_r, status_r)
+        zygote.give_up(_zygote_key(spec.env), e)  # said once; this process's workers start fresh from now on
+        return None
+    finally:
+        _close(parent_r, parent_w, out_w, gate_r, gate_w, status_w)
+    forked = ForkedWorker(pid, out_r, status_r, holder)
+    worker.watchdog.stop()  # it watched the holder: the worker is not below it
+    worker.watchdog = Watchdog(forked, memory_bytes=worker.watchdog.memory_bytes,
+                               max_processes=worker.watchdog.max_processes, scratch=spec.scratch_dir,
+                               scratch_bytes=spec.scratch_mb << 20)
+    worker.watchdog.start()
+    _workers[forked] = worker
+    return forked
+
+
+def prestart_zygote(env: dict[str, str]) -> bool:
+    """Start the zygote for workers with ``env`` without waiting for it; False if workers will start fresh."""
+    if not zygote.enabled() or sandbox_mode() != "bwrap":
+        return False
+    return _zygote(env, probe(), wait=False) is not None
+
+
+def _zygote(env: dict[str, str], found: Probe, *, wait: bool) -> zygote.Zygote | None:
+    return zygote.shared(_zygote_key(env), functools.partial(_zygote_env, env), uid=found.uid, gid=found.gid,
+                         seccomp=found.seccomp and _seccomp_program() is not None, wait=wait)
+
+
+def _zygote_key(env: dict[str, str]) -> tuple:
+    return tuple(sorted(env.items()))  # workers whose environment differs never share a zygote
+
+
+def _zygote_env(env: dict[str, str]) -> dict[str, str]:
+    """The zygote's environment: a worker's (``env``: thread caps and the like), with no folder of its own."""
+    import autograder
+
+    return {"PATH": "/usr/local/bin:/usr/bin:/bin", "LANG": "C.UTF-8", lifetime.OWNER_VARIABLE: lifetime.owner_tag(),
+            **env, "HOME": "/nonexistent", "PYTHONPATH": str(Path(autograder.__file__).resolve().parent.parent)}
 
 
 def _identify(child: int | None) -> list[tuple[int, float]]:

@@ -6,6 +6,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 
+@dataclass(frozen=True)
+class ForkJob:
+    """A worker that may be forked from a zygote: its job file and its rpc pipe ends (in ``pass_fds`` too)."""
+
+    job: str
+    rpc_in: int
+    rpc_out: int
+
+
 @dataclass
 class WorkerSpec:
     """What a worker needs: its command line, what it may see, and its budget."""
@@ -21,6 +30,7 @@ class WorkerSpec:
     scratch_mb: int = 512
     cpus: float = 1.0  # CPU share of the whole tree, where a cpu cgroup can be made
     cpu_seconds: int = 0  # RLIMIT_CPU of each process (0: none), a backstop where no cpu cgroup can be made
+    fork: ForkJob | None = None  # set: forked from this process's zygote where one runs (engine/zygote.py)
 
 
 @dataclass(frozen=True)

@@ -35,6 +35,7 @@ class GradeOptions:
     timeout: float | None = None  # overrides the rubric's wall-clock limit
     env: dict[str, str] = field(default_factory=dict)
     fresh_pytest: bool = False  # a new pytest.main per submission instead of checks collected once per process
+    fresh_workers: bool = False  # no numpy worker forked from a zygote, even in a batch (engine/zygote.py)
     # Hears what a long run is doing: ("worker", {}), ("cell", {"cell", "of", "text"}), ("checks", {}).
     on_progress: Callable[[str, dict[str, Any]], None] | None = field(default=None, compare=False, repr=False)
 
@@ -79,7 +80,8 @@ class Grading:
         self.model_file = rubric.model_file if rubric.model_file in submission.files else None
         self.session = WorkerSession(submission, limits=limits, requires=rubric.requires, seed=options.seed,
                                      threads=options.threads, env={**env, **options.env}, ro_paths=ro_paths,
-                                     run_code=self.model_file is None, on_progress=_cell_progress(options.on_progress))
+                                     run_code=self.model_file is None, forkable=not options.fresh_workers,
+                                     on_progress=_cell_progress(options.on_progress))
         # Keras models are rebuilt from exported data, and predicted, by a second worker that runs no student code.
         self.evaluator = WorkerSession(submission, limits=limits, requires=rubric.requires, seed=options.seed,
                                        threads=options.threads, evaluator=True, model_file=self.model_file) \
@@ -94,18 +96,25 @@ class Grading:
         if grading.session is not None:
             if grading.options.on_progress is not None:
                 grading.options.on_progress("worker", {})
-            if grading.model_file is None:  # a model file goes straight to the evaluator
-                try:
-                    grading.session.start()
-                except BaseException:
-                    grading.close()
-                    raise
-            # pytest is imported and the rubric collected while the worker starts (once per process)
+            # A fresh worker imports while pytest is imported and the rubric collected (once per process);
+            # a forked one comes from a zygote that, in a new pool process, imports meanwhile.
+            forked = grading.model_file is None and grading.session.prestart()
+            if grading.model_file is None and not forked:  # a model file goes straight to the evaluator
+                grading._start_worker()
             from autograder.grading import check_session
 
             check_session.warm(grading.rubric, _visibility(grading.options))
+            if forked:
+                grading._start_worker()
         grading.start_s = time.monotonic() - began
         return grading
+
+    def _start_worker(self) -> None:
+        try:
+            self.session.start()
+        except BaseException:
+            self.close()
+            raise
 
     def finish(self) -> SubmissionResult:
         """Run the code and the checks, score, and stop the workers."""

@@ -49,36 +49,44 @@ def main() -> None:
     parser.add_argument("--rpc-out", type=int, required=True)
     parser.add_argument("--job", required=True, help="JSON file describing what to run")
     args = parser.parse_args()
+    with open(args.job, encoding="utf-8") as f:
+        job = json.load(f)
+    run_job(job, args.rpc_in, args.rpc_out, started=time.monotonic())
 
+
+def run_job(job: dict, rpc_in: int, rpc_out: int, *, started: float, seccomp: bool | None = None) -> None:
+    """Prepare, wait for the grader's ``run``, run the code, report, serve calls; never returns.
+
+    A worker forked from the zygote (``worker/zygote.py``) comes here with its imports
+    done and its filter loaded (``seccomp`` says whether one is in force).
+    """
     from autograder.engine import protocol
     from autograder.engine.worker.runner import run_module, run_notebook
     from autograder.engine.worker.server import Server
 
-    with open(args.job, encoding="utf-8") as f:
-        job = json.load(f)
     evaluating = job["mode"] == "evaluate"  # a fresh process that never runs student code
     if evaluating:
         from autograder.engine.worker.evaluator import OPERATIONS
-    server = Server(args.rpc_in, args.rpc_out, OPERATIONS if evaluating else None)
-    started = time.monotonic()
+    server = Server(rpc_in, rpc_out, OPERATIONS if evaluating else None)
     _prepare(job["seed"], job.get("requires", []), job.get("threads", 1))
     if job["mode"] == "notebook":  # IPython is most of a numpy notebook's time: ready before the run is asked for
         from autograder.engine.worker.kernel import start_shell
 
         start_shell()
     prepared = time.monotonic()
-    try:
-        from autograder.engine.worker.seccomp import apply_seccomp
-    except ImportError:
-        seccomp = False
-    else:
-        seccomp = apply_seccomp()
+    if seccomp is None:
+        try:
+            from autograder.engine.worker.seccomp import apply_seccomp
+        except ImportError:
+            seccomp = False
+        else:
+            seccomp = apply_seccomp()
 
     # Like a notebook server started in the submission's folder: its own modules import,
     # but after the standard library and installed packages (the worker runs with -P).
     if not evaluating:
         sys.path.append(os.getcwd())
-    request, _ = protocol.read_frame(args.rpc_in)  # {"op": "run", "time_budget": seconds, "deadline": monotonic}
+    request, _ = protocol.read_frame(rpc_in)  # {"op": "run", "time_budget": seconds, "deadline": monotonic}
     asked = time.monotonic()
     report: dict = {"cell_errors": [], "cell_outputs": []}
     if job["mode"] == "notebook":
@@ -87,7 +95,7 @@ def main() -> None:
         def progress(cell: int, of: int, text: str) -> None:  # capped: the grader refuses a flood
             if sent[0] < protocol.MAX_PROGRESS_MESSAGES:
                 sent[0] += 1
-                protocol.write_frame(args.rpc_out, protocol.progress_message(cell, of, text))
+                protocol.write_frame(rpc_out, protocol.progress_message(cell, of, text))
 
         server.namespace, report = run_notebook(job["cells"], progress, time_budget=_time_budget(request, asked))
     elif job["mode"] == "module":
@@ -96,7 +104,7 @@ def main() -> None:
         server.namespace, report = run_module(job["path"], source)
     report["seccomp"] = seccomp
     report["timing"] = {"prepare_s": prepared - started, "run_s": time.monotonic() - asked}
-    protocol.write_frame(args.rpc_out, {"ok": True, "report": report})
+    protocol.write_frame(rpc_out, {"ok": True, "report": report})
     server.serve()
     os._exit(0)  # skip interpreter teardown: student atexit hooks get no last word
 
