@@ -422,14 +422,15 @@ SETTLED = [c for c in ACTIVE if c.status in (("graded",), ERROR) and c.expect no
 
 
 def test_collected_checks_grade_each_settled_case_as_a_fresh_pytest_main_does(corpus: Corpus) -> None:
-    """The batch ran every case through checks collected once per process; pytest.main per submission is the reference."""
+    """The batch ran every case through checks collected once per process, its numpy workers forked from a
+    zygote; a fresh pytest.main and a fresh worker per submission are the reference."""
     assignment = Assignment(ASSIGNMENT, corpus.course)
     fields = ("id", "status", "points", "message", "message_ko", "expected", "got", "hint")
     for case in SETTLED:
         batch = corpus.results[case.name]
         if not batch["checks"]:  # refused before grading (e.g. by the intake): no checks ran either way
             continue
-        fresh = grade_submission(Path(batch["path"]), assignment, GradeOptions(fresh_pytest=True),
+        fresh = grade_submission(Path(batch["path"]), assignment, GradeOptions(fresh_pytest=True, fresh_workers=True),
                                  student_id=case.name).to_dict()
         assert (fresh["status"], fresh.get("status_ko")) == (batch["status"], batch.get("status_ko")), case.name
         assert [[c[f] for f in fields] for c in fresh["checks"]] == [[c[f] for f in fields] for c in batch["checks"]], case.name
@@ -504,6 +505,19 @@ def test_the_machine_is_left_clean(corpus: Corpus) -> None:
             break
         time.sleep(0.2)
     assert alive == []
+    # Nothing the batch started runs on: no pool process, zygote, forked worker or sandbox. (This test
+    # process's multiprocessing forkserver is its own, shared by every pool it starts, and ends with it.)
+    left = []
+    for pid in corpus.graders - {os.getpid()}:
+        try:
+            p = psutil.Process(pid)
+            line = " ".join(p.cmdline())
+            if p.status() != psutil.STATUS_ZOMBIE and "multiprocessing.forkserver" not in line \
+                    and any(w in line for w in ("autograder", "bwrap")):
+                left.append(f"{pid} {line[:100]}")
+        except psutil.Error:
+            continue
+    assert left == []
     ours = [d for d in _cgroup_dirs() - corpus.started_cgroups if _owner(d) in corpus.graders]
     stale = [d for d in ours if cgroups.is_stale(d)]  # grade-PID-N or grade-PID_START-N, owner dead
     assert stale == []

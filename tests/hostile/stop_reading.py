@@ -6,12 +6,12 @@ grader waits forever.
 """
 import os
 import signal
+import sys
 import time
 
 
 def _rpc_in():
-    args = open("/proc/self/cmdline", "rb").read().split(b"\0")
-    return int(args[args.index(b"--rpc-in") + 1])
+    return int(sys.argv[sys.argv.index("--rpc-in") + 1])  # the worker's own arguments (forked ones have them too)
 
 
 def _state(pid):
