@@ -51,27 +51,30 @@ def copies(folder: Path, n: int) -> Path:
 
 
 class PoolMemory(threading.Thread):
-    """Samples the resident memory of the grader's pool processes (children of its forkserver) while a batch runs."""
+    """Samples the resident memory of the grader's pool processes (children of its forkserver) and of
+    their zygotes (which numpy workers are forked from) while a batch runs."""
 
     def __init__(self, root: psutil.Process) -> None:
         super().__init__(daemon=True)
-        self.root, self.peak_mb, self.done = root, 0.0, threading.Event()
+        self.root, self.peak_mb, self.zygote_mb, self.done = root, 0.0, 0.0, threading.Event()
         self.start()
 
     def run(self) -> None:
         while not self.done.wait(0.05):
             try:
                 for p in self.root.children(recursive=True):
-                    parent = p.parent()
-                    if parent is not None and "forkserver" in " ".join(parent.cmdline()) \
-                            and "forkserver" in " ".join(p.cmdline()):
+                    line, parent = " ".join(p.cmdline()), p.parent()
+                    above = " ".join(parent.cmdline()) if parent is not None else ""
+                    if "worker.zygote" in line and "worker.zygote" not in above:  # not its forks, which look the same
+                        self.zygote_mb = max(self.zygote_mb, p.memory_info().rss / 2**20)
+                    elif "forkserver" in above and "forkserver" in line:
                         self.peak_mb = max(self.peak_mb, p.memory_info().rss / 2**20)
             except psutil.Error:
                 continue
 
 
-def batch_time(subs: Path, out: Path, *args: str) -> tuple[float, float]:
-    """(seconds, peak MB of one pool process) of ``grade batch`` on ``subs``."""
+def batch_time(subs: Path, out: Path, *args: str) -> tuple[float, PoolMemory]:
+    """(seconds, what the pool processes and zygotes held at their peak) of ``grade batch`` on ``subs``."""
     out.mkdir()
     cmd = ["grade", "batch", str(subs), "-a", NAME, "-o", str(out / "grades.csv"), "--force", *args]
     start = time.perf_counter()
@@ -82,7 +85,7 @@ def batch_time(subs: Path, out: Path, *args: str) -> tuple[float, float]:
     seconds = time.perf_counter() - start
     memory.done.set()
     memory.join()
-    return seconds, memory.peak_mb
+    return seconds, memory
 
 
 def main() -> None:
@@ -118,7 +121,10 @@ def scale(tmp: Path) -> None:
     print(f"{n} notebooks, -j 2: {j2:.1f} s = {n / j2 * 60:.0f} a minute (target >= 600)")
     print(f"{n} notebooks, Dask LocalCluster (2 processes): {dask:.1f} s = {n / dask * 60:.0f} a minute")
     print(f"scaling -j 2 / -j 1: {j1 / j2:.2f}x (target >= 1.8x); Dask / -j 2: {dask / j2:.2f} (target <= 1.25)")
-    print(f"peak resident memory of one pool process: {max(mem1, mem2):.0f} MB (target < 150 MB)")
+    print(f"peak resident memory of one pool process: {max(mem1.peak_mb, mem2.peak_mb):.0f} MB (target < 150 MB)")
+    zygote = max(mem1.zygote_mb, mem2.zygote_mb)
+    print(f"peak resident memory of one zygote: {zygote:.0f} MB (shared with the workers forked from it)" if zygote else
+          "no zygote: every worker started fresh")
 
 
 if __name__ == "__main__":
