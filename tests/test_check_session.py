@@ -117,6 +117,30 @@ def test_a_session_fixture_never_carries_one_submission_into_the_next(tmp_path, 
     assert comparable(results[1]) == comparable(fresh)
 
 
+def test_only_the_rubrics_own_conftest_is_loaded_never_one_above_it(tmp_path):
+    """A conftest.py above the course (a TA's home, /tmp) is not part of the rubric: neither way of running
+    the checks imports it; one in the rubric's own folder is, as the rubric's fixtures."""
+    course = tmp_path / "course"
+    folder = course / "rubrics" / "session"
+    folder.mkdir(parents=True)
+    (course / "assignments").mkdir()
+    (folder / "rubric.toml").write_text(SESSION_RUBRIC, encoding="utf-8")
+    (folder / "test_session.py").write_text(SESSION_CHECKS, encoding="utf-8")
+    for above in (tmp_path, course, course / "rubrics"):
+        (above / "conftest.py").write_text("import pathlib\n"
+                                           "pathlib.Path(__file__).with_name('ABOVE-LOADED').write_text('x')\n", encoding="utf-8")
+    (folder / "conftest.py").write_text("import pathlib\n"
+                                        "pathlib.Path(__file__).with_name('OWN-LOADED').write_text('x')\n", encoding="utf-8")
+    submission = tmp_path / "right.py"
+    submission.write_text("TOTAL = 3\n", encoding="utf-8")
+    for fresh in (False, True):
+        result = grade_submission(submission, Assignment("session", course), GradeOptions(fresh_pytest=fresh))
+        assert result.total == 2
+        assert list(tmp_path.rglob("ABOVE-LOADED")) == [], fresh
+        assert (folder / "OWN-LOADED").exists(), fresh
+        (folder / "OWN-LOADED").unlink()
+
+
 def test_a_rubric_changed_between_two_submissions_is_collected_again(tiny_course, good_source, tmp_path):
     submission = tmp_path / "good.py"
     submission.write_text(good_source, encoding="utf-8")

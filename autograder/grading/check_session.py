@@ -46,7 +46,9 @@ KEPT = 8  # rubrics whose collected checks a process keeps (validate and the tes
 
 def pytest_args(folder: Path) -> list[str]:
     """The command line of one grading run (the same for pytest.main and a CheckSession)."""
-    return [str(folder), "-c", str(CHECKS_INI), "--rootdir", str(folder), "-p", "no:cacheprovider",
+    # --confcutdir: no conftest.py above the rubric's folder is loaded, and its parents are not listed
+    # (pytest would walk up to / otherwise: the ini file is ours, not beside the rubric).
+    return [str(folder), "-c", str(CHECKS_INI), "--rootdir", str(folder), "--confcutdir", str(folder), "-p", "no:cacheprovider",
             "-p", "no:randomly", "-p", "no:xdist", "--import-mode=importlib", "-q", "-s", "--tb=no", "--no-header",
             "-W", "ignore::pytest.PytestAssertRewriteWarning"]
 
