@@ -6,7 +6,9 @@
 from __future__ import annotations
 
 import contextlib
+import functools
 import time
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable
@@ -65,6 +67,7 @@ class Grading:
         self.result: SubmissionResult | None = None  # known already: the submission could not even be loaded
         self.session = self.evaluator = None
         self.start_s = 0.0
+        self._starting: Future | None = None  # its worker being forked, behind this process's back
         try:
             self.submission = load_submission(self.path, student_id=student_id)
         except GradingError as e:
@@ -97,15 +100,16 @@ class Grading:
             if grading.options.on_progress is not None:
                 grading.options.on_progress("worker", {})
             # A fresh worker imports while pytest is imported and the rubric collected (once per process);
-            # a forked one comes from a zygote that, in a new pool process, imports meanwhile.
+            # a forked one is forked in a thread (its sandbox made, the zygote asked), so that this
+            # process goes on with the collection, or with the current submission's checks in a batch.
             forked = grading.model_file is None and grading.session.prestart()
-            if grading.model_file is None and not forked:  # a model file goes straight to the evaluator
+            if forked:
+                grading._start_behind()
+            elif grading.model_file is None:  # a model file goes straight to the evaluator
                 grading._start_worker()
             from autograder.grading import check_session
 
             check_session.warm(grading.rubric, _visibility(grading.options))
-            if forked:
-                grading._start_worker()
         grading.start_s = time.monotonic() - began
         return grading
 
@@ -116,13 +120,33 @@ class Grading:
             self.close()
             raise
 
+    def _start_behind(self) -> None:
+        def start() -> float:
+            began = time.monotonic()
+            self.session.start()
+            return time.monotonic() - began
+
+        self._starting = _starter().submit(start)
+
+    def _started(self) -> None:
+        """Wait for a worker started behind; raise what starting it raised (where it would have been seen)."""
+        if self._starting is None:
+            return
+        starting, self._starting = self._starting, None
+        try:
+            self.start_s += starting.result()
+        except BaseException:
+            self.close()
+            raise
+
     def finish(self) -> SubmissionResult:
         """Run the code and the checks, score, and stop the workers."""
         if self.result is not None:
             return self.result
+        self._started()
+        began = time.monotonic()
         options, rubric, session, evaluator = self.options, self.rubric, self.session, self.evaluator
         tell = options.on_progress or (lambda event, fields: None)
-        began = time.monotonic()
         try:
             session.restart_clock()
             if evaluator is not None:
@@ -157,9 +181,20 @@ class Grading:
 
     def close(self) -> None:
         """Stop the workers and remove their scratch folders (a started grading that will not be finished)."""
+        if self._starting is not None:  # a worker half started is stopped as a started one is
+            starting, self._starting = self._starting, None
+            with contextlib.suppress(BaseException):
+                starting.result()
         for worker in (self.session, self.evaluator):
             if worker is not None:
                 worker.close()
+
+
+@functools.cache
+def _starter() -> ThreadPoolExecutor:
+    """The one thread that starts forked workers behind a grading process's back. It lives as long as
+    the process: bubblewrap dies with the thread that started it (--die-with-parent), not the process."""
+    return ThreadPoolExecutor(max_workers=1, thread_name_prefix="grade-start-worker")
 
 
 def _cell_progress(on_progress):
