@@ -22,13 +22,14 @@ import os
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
-from typing import Any
-
-import pandas as pd
+from typing import TYPE_CHECKING, Any
 
 from autograder.files import read_text_csv
 from autograder.errors import RubricError, SubmissionError
 from autograder.grading.submissions import IGNORED, find_submissions, student_id_of
+
+if TYPE_CHECKING:  # imported where used: a batch imports pandas while its first submissions are graded
+    import pandas as pd
 
 KEYS = ("due", "penalty_per_day", "penalty_per_hour", "cap", "grace_minutes")
 UNITS = {"day": timedelta(days=1), "hour": timedelta(hours=1)}
@@ -131,6 +132,8 @@ def _fromiso(text: str) -> datetime:
 
 def format_late_by(late: timedelta | None) -> str:
     """``2 days 03:15:00`` (pandas reads it back with ``pd.to_timedelta``); empty when not late."""
+    import pandas as pd
+
     return "" if late is None else str(pd.Timedelta(late).floor("s"))
 
 
@@ -141,6 +144,8 @@ def apply_late(grades: pd.DataFrame, policy: LatePolicy) -> pd.DataFrame:
     off) and ``late_by`` just before ``total``; ``total`` becomes ``raw_total -
     late_penalty`` and ``percent`` follows it. Applying it twice gives the same result.
     """
+    import pandas as pd
+
     for column in ("student_id", "total", "max", "submitted_at"):
         if column not in grades.columns:
             raise RubricError(f"grades have no {column} column: cannot apply the late policy")
