@@ -196,7 +196,7 @@ def stop_worker(proc: subprocess.Popen | ForkedWorker) -> None:
         stop_worker(proc.holder)
         try:
             proc.wait(timeout=5)
-        except subprocess.TimeoutExpired:  # pragma: no cover - a helper that does not report
+        except subprocess.TimeoutExpired:  # pragma: no cover - a pid 1 that neither reports nor dies
             pass
         return
     worker = _workers.get(proc)
@@ -299,10 +299,9 @@ def _start_bwrap(spec: WorkerSpec, found: Probe, *, use_cgroup: bool, stdin: int
     if program is not None:
         data_fds.append(_memfd("seccomp", program))
     inner = bwrap.sandbox_args(spec, found, data_fds, program is not None)
-    if as_pid_1:  # its own reaper, not bubblewrap's; limits are the forked worker's to set
-        inner += ["--as-pid-1", "--info-fd", str(info_w), "--block-fd", str(gate_r), "--", *spec.argv]
-    else:
-        inner += ["--info-fd", str(info_w), "--block-fd", str(gate_r), "--", *bwrap.limiter(spec), *spec.argv]
+    # as_pid_1: its command is its own reaper, not bubblewrap's; limits are the forked worker's to set
+    command = spec.argv if as_pid_1 else [*bwrap.limiter(spec), *spec.argv]
+    inner += [*(["--as-pid-1"] if as_pid_1 else []), "--info-fd", str(info_w), "--block-fd", str(gate_r), "--", *command]
     argv = bwrap.staged(inner, found, uid, gid) if found.uid is not None else [found.bwrap, *inner]
     env = {**_base_env(spec, token), "PYTHONPATH": str(bwrap.PACKAGE_ROOT)}
     fds = tuple(spec.pass_fds) + (info_w, gate_r, *data_fds)
@@ -350,22 +349,22 @@ class ForkedWorker:
         self._reading = threading.Lock()  # its watchdog polls while the grader waits: the pipe is read and closed once
 
     def poll(self) -> int | None:
-        with self._reading:
-            if self.returncode is None and self._status >= 0 and select.select([self._status], [], [], 0)[0]:
-                self._read_status()
-            return self.returncode
+        self._settled(within=0)
+        return self.returncode
 
     def wait(self, timeout: float | None = None) -> int:
         deadline = None if timeout is None else time.monotonic() + timeout
-        while True:
-            with self._reading:
-                if self.returncode is not None or self._status < 0:
-                    return self.returncode
-                if select.select([self._status], [], [], 0.05)[0]:
-                    self._read_status()
-                    return self.returncode
+        while not self._settled(within=0.05):
             if deadline is not None and time.monotonic() > deadline:
                 raise subprocess.TimeoutExpired(f"worker {self.pid}", timeout)
+        return self.returncode
+
+    def _settled(self, *, within: float) -> bool:
+        """Whether how it ended is known, reading it if pid 1 says it ``within`` seconds."""
+        with self._reading:
+            if self.returncode is None and self._status >= 0 and select.select([self._status], [], [], within)[0]:
+                self._read_status()
+            return self.returncode is not None or self._status < 0
 
     def _read_status(self) -> None:
         data = os.read(self._status, 64)
