@@ -65,7 +65,8 @@ class PoolMemory(threading.Thread):
                 for p in self.root.children(recursive=True):
                     line, parent = " ".join(p.cmdline()), p.parent()
                     above = " ".join(parent.cmdline()) if parent is not None else ""
-                    if "worker.zygote" in line and "worker.zygote" not in above:  # not its forks, which look the same
+                    # not its forks, which look the same: helpers (below it) and workers (below a sandbox's pid 1)
+                    if "worker.zygote" in line and "worker.zygote" not in above and "worker/init.py" not in above:
                         self.zygote_mb = max(self.zygote_mb, p.memory_info().rss / 2**20)
                     elif "forkserver" in above and "forkserver" in line:
                         self.peak_mb = max(self.peak_mb, p.memory_info().rss / 2**20)

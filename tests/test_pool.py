@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import threading
 import time
 from pathlib import Path
@@ -277,3 +278,71 @@ def test_a_course_problem_met_in_a_pool_process_stops_the_batch_with_its_own_err
                   options=GradeOptions(data_dir=tmp_path / "no-such-folder"))
     assert not (tmp_path / "out" / "grades.csv").exists()
 
+
+
+# -- the zygote a batch shares between its processes ------------------------------------------------
+
+SAYS_ITS_PROCESS = "\nprint('process:', open('/proc/self/cmdline').read().replace(chr(0), ' '))\n"
+
+
+def zygotes_below(process: psutil.Process) -> list[tuple[int, int]]:
+    """(pid, parent pid) of the zygotes below ``process``; not their forks, whose command line is the same
+    (a helper's parent is the zygote, a worker's the sandbox's pid 1, ``worker/init.py``)."""
+    found = []
+    for child in process.children(recursive=True):
+        try:
+            parent = child.parent()
+            above = " ".join(parent.cmdline())
+            if "worker.zygote" in " ".join(child.cmdline()) and "worker.zygote" not in above \
+                    and "worker/init.py" not in above:
+                found.append((child.pid, parent.pid))
+        except psutil.Error:
+            continue
+    return sorted(found)
+
+
+def forked(result) -> bool:
+    """Whether the worker that ran this submission was forked from a zygote: its command line is the zygote's."""
+    (line,) = [line for line in result.output.splitlines() if line.startswith("process:")]
+    return "autograder.engine.worker.zygote" in line
+
+
+@needs_sandbox
+def test_a_batch_forks_every_worker_from_the_one_zygote_it_started_and_leaves_none(tiny_course, tmp_path, good_source):
+    folder = tmp_path / "subs"
+    folder.mkdir()
+    for name in "abcdef":
+        (folder / f"{name}.py").write_text(good_source + SAYS_ITS_PROCESS, encoding="utf-8")
+    seen = []
+    summary = run_batch(folder, Assignment("tiny", tiny_course), tmp_path / "out" / "grades.csv", jobs=2,
+                        on_result=lambda result, reused: seen.append(zygotes_below(psutil.Process())))
+    assert [r.status for r in summary.results] == ["graded"] * 6
+    assert all(forked(r) for r in summary.results)
+    ((pid, parent),) = seen[0]
+    assert parent == os.getpid()  # the batch's, not one per grading process
+    assert all(zygotes == [(pid, parent)] for zygotes in seen)
+    assert zygotes_below(psutil.Process()) == []
+
+
+@needs_sandbox
+def test_a_grading_process_whose_shared_zygote_dies_forks_from_its_own(tiny_course, tmp_path, good_source):
+    folder = tmp_path / "subs"
+    folder.mkdir()
+    for name in "abcdefgh":
+        (folder / f"{name}.py").write_text(good_source + SAYS_ITS_PROCESS, encoding="utf-8")
+    seen = []
+
+    def kill_the_shared_one(result, reused):
+        zygotes = zygotes_below(psutil.Process())
+        seen.append(zygotes)
+        if len(seen) == 1:
+            ((pid, _),) = zygotes
+            psutil.Process(pid).kill()
+
+    summary = run_batch(folder, Assignment("tiny", tiny_course), tmp_path / "out" / "grades.csv", jobs=1,
+                        on_result=kill_the_shared_one)
+    assert [r.status for r in summary.results] == ["graded"] * 8
+    # the grading process started one of its own, and forked the last workers from it
+    assert any(zygotes and all(parent != os.getpid() for _, parent in zygotes) for zygotes in seen[1:])
+    assert forked(summary.results[-1])
+    assert zygotes_below(psutil.Process()) == []

@@ -175,7 +175,7 @@ def test_release_is_an_installable_package(course, tmp_path):
     out = build_release(course, tmp_path / "release").folder
     project = tomllib.loads((out / "pyproject.toml").read_text())
     assert project["project"]["name"] == "course-autograder"
-    assert project["project"]["scripts"] == {"grade": "autograder.cli.main:main"}
+    assert project["project"]["scripts"] == {"grade": "autograder.cli.entry:main"}
     assert project["tool"]["setuptools"]["packages"]["find"]["include"] == ["autograder*"]
     assert "grading/*.ini" in project["tool"]["setuptools"]["package-data"]["autograder"]
     env = {**os.environ, "PYTHONPATH": str(out)}

@@ -227,7 +227,7 @@ def release_pyproject(engine: Path) -> str:
         *(f"{name} = {_toml(value)}" for name, value in extras.items()),
         "",
         "[project.scripts]",
-        'grade = "autograder.cli.main:main"',
+        'grade = "autograder.cli.entry:main"',
         "",
         "[tool.setuptools.packages.find]",
         'include = ["autograder*"]',

@@ -24,7 +24,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterator
 
-from autograder.engine import lifetime, zygote
+from autograder.batch import forkserver
+from autograder.engine import lifetime, sandbox, zygote
 from autograder.errors import GradingError
 
 POLL_S = 0.2  # how often the grader looks for a dead pool process while it waits for results
@@ -48,15 +49,34 @@ class GraderDied(RuntimeError):
     """The pool process grading a submission stopped before it sent the result back."""
 
 
-def graded(paths: list[Path], assignment: str, course_root: str, options, jobs: int) -> Iterator[tuple[Path, Finished]]:
-    """Yield (path, Finished) as submissions finish, graded by ``jobs`` processes.
+@contextlib.contextmanager
+def starting(assignment, options) -> Iterator[sandbox.SharedZygote | None]:
+    """Start what the pool will need while the caller reads the submissions; stop it after.
+
+    That is the forkserver the pool's processes are forked from (it imports the grader
+    once), and the zygote they all fork numpy workers from (yielded, None if they will not).
+    """
+    from autograder.grading.grade import share_zygote
+
+    forkserver.context(start=True)  # started already by ``grade batch`` (cli/entry.py)
+    shared = share_zygote(assignment, options)
+    try:
+        yield shared
+    finally:
+        if shared is not None:
+            sandbox.stop_shared_zygote(shared)
+
+
+def graded(paths: list[Path], assignment: str, course_root: str, options, jobs: int,
+           shared: sandbox.SharedZygote | None = None) -> Iterator[tuple[Path, Finished]]:
+    """Yield (path, Finished) as submissions finish, graded by ``jobs`` processes (see :func:`starting`).
 
     A course problem (``GradingError``: rubric, data) comes back as that submission's
     error, for the caller to stop the batch on.
     """
     if not paths:
         return
-    context = lifetime.pool_context(["autograder.grading.grade"])
+    context = forkserver.context()
     lifeline, held = context.Pipe(duplex=False)
     todo, done, untaken = context.Queue(), context.Queue(), context.Value("i", len(paths))
     by_name = {str(p): p for p in paths}
@@ -69,7 +89,7 @@ def graded(paths: list[Path], assignment: str, course_root: str, options, jobs: 
     def start_one() -> None:
         todo.put(DONE)
         process = context.Process(target=_serve, args=(lifeline, todo, done, untaken, jobs, assignment, course_root,
-                                                       options),
+                                                       options, shared),
                                   name="grade-pool", daemon=True)
         process.start()
         processes[process.pid], holding[process.pid] = process, set()
@@ -137,7 +157,8 @@ def _error(kind: str, payload: str | tuple[str, str]) -> BaseException:
 # -- in a pool process ---------------------------------------------------------------------
 
 
-def _serve(lifeline, todo, done, untaken, jobs: int, assignment: str, course_root: str, options) -> None:
+def _serve(lifeline, todo, done, untaken, jobs: int, assignment: str, course_root: str, options,
+           shared: sandbox.SharedZygote | None) -> None:
     """Grade submissions from ``todo`` until it says DONE, one submission's worker starting ahead.
 
     ``untaken`` counts the submissions no process has taken. The last ``jobs - 1`` are
@@ -149,6 +170,8 @@ def _serve(lifeline, todo, done, untaken, jobs: int, assignment: str, course_roo
 
     lifetime.watch_lifeline(lifeline)
     zygote.enable()  # numpy workers are forked, each into a sandbox of its own
+    if shared is not None:  # from the zygote the batch started, until it dies
+        sandbox.use_shared_zygote(shared)
     course = Assignment(assignment, Path(course_root))
     pid = os.getpid()
     started: list = []  # gradings started and not finished: closed however this process stops

@@ -8,6 +8,7 @@ written once, atomically, at the end.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import signal
@@ -74,76 +75,78 @@ def run_batch(subs_dir: Path, assignment: Assignment, out_csv: Path, *, options:
         raise UsageError(f"{out_csv}: is a folder; give the grades CSV's file name")
     rubric = assignment.rubric(options.suite)  # a broken rubric stops the batch before anything runs
     policy = late_policy(rubric.late, source=rubric.path)
-    intake = read_download(Path(subs_dir), out_csv.parent / "intake", layout=layout,
-                           wanted=(f"{assignment.name}.ipynb", f"{assignment.name}.py"),
-                           timezone=_zone(timezone) or (policy.due.tzinfo if policy else None))
-    people = {e.student_id: e for e in intake.entries}
-    paths = [e.path for e in intake.entries if not e.status]
-    from_files: list[str] = []  # students timed by file modification time
-    if intake.layout == "plain" and Path(subs_dir).is_dir():
-        found = read_submission_times(Path(subs_dir), manifest, paths=[e.source or e.path for e in intake.entries
-                                                                      if e.source or e.path])
-        times, from_files = found.times, found.from_files
-    else:
-        times = download_times({e.student_id: e.submitted_at for e in intake.entries}, manifest)
     jobs = max(1, jobs or os.cpu_count() or 1)
     if options.threads <= 1:
         options.threads = max(1, (os.cpu_count() or 1) // jobs)
-    results_dir = out_csv.parent / "results"
-    results_dir.mkdir(parents=True, exist_ok=True)  # missing folders of -o are made, as grade feedback does
-    key = journal_mod.grade_key(rubric, options, sandbox=sandbox.sandbox_mode())
-    results: dict[str, SubmissionResult] = {}
-    summary = BatchSummary([], out_csv, intake=intake)
-    if policy is not None and from_files:
-        summary.warnings.append(_file_times_warning(from_files))
-    for entry in intake.entries:
-        if entry.status:  # cannot be graded (several candidate files, a broken .zip): its row says why
-            results[entry.student_id] = SubmissionResult(entry.student_id, assignment.name, str(entry.path or ""), "",
-                                                         entry.status, engine_version=__version__,
-                                                         submitted_at=times.get(entry.student_id),
-                                                         status_ko=entry.status_ko)
-            _write_json(results_dir / f"{safe_file_name(entry.student_id)}.json", results[entry.student_id])
-    if on_start:  # progress: how many submissions will be graded or taken from the journal
-        on_start(len(paths))
-    with journal_mod.Journal(out_csv.parent / JOURNAL_NAME) as journal:
-        todo = []
-        for path in paths:
-            sid = student_id_of(path)
-            known = None if force else journal.lookup(sid, content_hash(path), key, __version__)
-            if known is not None:
-                results[sid] = SubmissionResult.from_dict(known)
-                results[sid].submitted_at = times.get(sid)
-                summary.reused += 1
-                if on_result:
-                    on_result(results[sid], True)
-            else:
-                todo.append(path)
-        graded = _on_dask(todo, assignment, options, scheduler) if scheduler else _on_pool(todo, assignment, options, jobs)
-        # The CSV needs pandas (0.2 s to import): imported while the pool starts, not before it or at the end.
-        threading.Thread(target=__import__, args=("pandas",), name="grade-import-pandas", daemon=True).start()
-        try:
-            for path, result in _as_results(graded, assignment, summary.errors):
-                result.submitted_at = times.get(result.student_id)
-                results[result.student_id] = result
-                _keep(result, path, results_dir, journal, key, summary.errors)
-                summary.graded += 1
-                if on_result:
-                    on_result(result, False)
-        except KeyboardInterrupt:  # Ctrl-C, or SIGTERM/SIGHUP under lifetime.stop_on_signals
-            done = summary.graded + summary.reused
-            signum = lifetime.stop_signal()
-            how = "interrupted" if signum == signal.SIGINT else f"stopped by {signal.Signals(signum).name}"
-            raise BatchInterrupted(f"{how}: {done} of {len(paths)} submissions are graded and kept in the journal "
-                                   f"({out_csv.parent / JOURNAL_NAME}); run the same command again to grade the rest",
-                                   signum=signum) from None
-        finally:
-            graded.close()  # a stopped batch stops its pool now, not whenever the generator is collected
-    summary.results = [results[e.student_id] for e in intake.entries]
-    frame = grades_frame(summary.results, rubric.checks, people=people)
-    if policy is not None:
-        frame = apply_late(frame, policy)
-    journal_mod.write_atomic(out_csv, lambda tmp: Path(tmp).write_text(csv_text(frame), encoding="utf-8"))
-    return summary
+    # A local pool's forkserver and zygote start while the download is read (and stop with the batch).
+    with contextlib.nullcontext() if scheduler else pool.starting(assignment, options) as shared:
+        intake = read_download(Path(subs_dir), out_csv.parent / "intake", layout=layout,
+                               wanted=(f"{assignment.name}.ipynb", f"{assignment.name}.py"),
+                               timezone=_zone(timezone) or (policy.due.tzinfo if policy else None))
+        people = {e.student_id: e for e in intake.entries}
+        paths = [e.path for e in intake.entries if not e.status]
+        from_files: list[str] = []  # students timed by file modification time
+        if intake.layout == "plain" and Path(subs_dir).is_dir():
+            found = read_submission_times(Path(subs_dir), manifest, paths=[e.source or e.path for e in intake.entries
+                                                                          if e.source or e.path])
+            times, from_files = found.times, found.from_files
+        else:
+            times = download_times({e.student_id: e.submitted_at for e in intake.entries}, manifest)
+        results_dir = out_csv.parent / "results"
+        results_dir.mkdir(parents=True, exist_ok=True)  # missing folders of -o are made, as grade feedback does
+        key = journal_mod.grade_key(rubric, options, sandbox=sandbox.sandbox_mode())
+        results: dict[str, SubmissionResult] = {}
+        summary = BatchSummary([], out_csv, intake=intake)
+        if policy is not None and from_files:
+            summary.warnings.append(_file_times_warning(from_files))
+        for entry in intake.entries:
+            if entry.status:  # cannot be graded (several candidate files, a broken .zip): its row says why
+                results[entry.student_id] = SubmissionResult(entry.student_id, assignment.name, str(entry.path or ""), "",
+                                                             entry.status, engine_version=__version__,
+                                                             submitted_at=times.get(entry.student_id),
+                                                             status_ko=entry.status_ko)
+                _write_json(results_dir / f"{safe_file_name(entry.student_id)}.json", results[entry.student_id])
+        if on_start:  # progress: how many submissions will be graded or taken from the journal
+            on_start(len(paths))
+        with journal_mod.Journal(out_csv.parent / JOURNAL_NAME) as journal:
+            todo = []
+            for path in paths:
+                sid = student_id_of(path)
+                known = None if force else journal.lookup(sid, content_hash(path), key, __version__)
+                if known is not None:
+                    results[sid] = SubmissionResult.from_dict(known)
+                    results[sid].submitted_at = times.get(sid)
+                    summary.reused += 1
+                    if on_result:
+                        on_result(results[sid], True)
+                else:
+                    todo.append(path)
+            graded = _on_dask(todo, assignment, options, scheduler) if scheduler else _on_pool(todo, assignment, options, jobs, shared)
+            # The CSV needs pandas (0.2 s to import): imported while the pool starts, not before it or at the end.
+            threading.Thread(target=__import__, args=("pandas",), name="grade-import-pandas", daemon=True).start()
+            try:
+                for path, result in _as_results(graded, assignment, summary.errors):
+                    result.submitted_at = times.get(result.student_id)
+                    results[result.student_id] = result
+                    _keep(result, path, results_dir, journal, key, summary.errors)
+                    summary.graded += 1
+                    if on_result:
+                        on_result(result, False)
+            except KeyboardInterrupt:  # Ctrl-C, or SIGTERM/SIGHUP under lifetime.stop_on_signals
+                done = summary.graded + summary.reused
+                signum = lifetime.stop_signal()
+                how = "interrupted" if signum == signal.SIGINT else f"stopped by {signal.Signals(signum).name}"
+                raise BatchInterrupted(f"{how}: {done} of {len(paths)} submissions are graded and kept in the journal "
+                                       f"({out_csv.parent / JOURNAL_NAME}); run the same command again to grade the rest",
+                                       signum=signum) from None
+            finally:
+                graded.close()  # a stopped batch stops its pool now, not whenever the generator is collected
+        summary.results = [results[e.student_id] for e in intake.entries]
+        frame = grades_frame(summary.results, rubric.checks, people=people)
+        if policy is not None:
+            frame = apply_late(frame, policy)
+        journal_mod.write_atomic(out_csv, lambda tmp: Path(tmp).write_text(csv_text(frame), encoding="utf-8"))
+        return summary
 
 
 def _keep(result: SubmissionResult, path: Path, results_dir: Path, journal, key: str, errors: list[str]) -> None:
@@ -169,9 +172,9 @@ def _file_times_warning(students: list[str]) -> str:
             "they are easy to back-date: give --manifest with the LMS's submission times")
 
 
-def _on_pool(paths: list[Path], assignment: Assignment, options: GradeOptions, jobs: int):
+def _on_pool(paths: list[Path], assignment: Assignment, options: GradeOptions, jobs: int, shared):
     """Yield (path, finished) from a local pool of grading processes, as they finish (see batch/pool.py)."""
-    yield from pool.graded(paths, assignment.name, str(assignment.course_root), options, jobs)
+    yield from pool.graded(paths, assignment.name, str(assignment.course_root), options, jobs, shared)
 
 
 def _on_dask(paths: list[Path], assignment: Assignment, options: GradeOptions, scheduler: str):

@@ -2,6 +2,6 @@
 
 import sys
 
-from autograder.cli.main import main
+from autograder.cli.entry import main
 
 sys.exit(main())

@@ -139,7 +139,7 @@ class WorkerSession:
 
     def prestart(self) -> bool:
         """Start this process's zygote, not waiting for it; True if :meth:`start` will fork the worker from it."""
-        return self._forks() and sandbox.prestart_zygote({**_thread_env(self.threads), **self.env})
+        return self._forks() and sandbox.prestart_zygote(forked_env(self.threads, self.env))
 
     def restart_clock(self) -> None:
         """The submission's time starts now: for a worker started ahead, while the grader was busy with another."""
@@ -334,6 +334,11 @@ def _links_and_caches(folder: str, names: list[str]) -> set[str]:
 def _copy_one(path: Path, work: Path) -> None:
     work.mkdir(parents=True)
     shutil.copy2(path, work / path.name)
+
+
+def forked_env(threads: int, env: dict[str, str]) -> dict[str, str]:
+    """The environment a numpy worker with ``threads`` and ``env`` is forked with, and so its zygote's key."""
+    return {**_thread_env(threads), **env}
 
 
 def _thread_env(threads: int) -> dict[str, str]:

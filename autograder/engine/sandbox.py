@@ -61,6 +61,7 @@ class _Worker:
 
 
 _workers: weakref.WeakKeyDictionary[subprocess.Popen, _Worker] = weakref.WeakKeyDictionary()
+_inherited_probe: Probe | None = None  # the probe of the process that started this one (use_shared_zygote)
 
 # -- mode ----------------------------------------------------------------------------
 
@@ -102,7 +103,10 @@ def require_sandbox() -> None:
 
 @functools.cache
 def probe() -> Probe:
-    """Run a real ``python`` under bwrap with the flags workers get (once per process)."""
+    """Run a real ``python`` under bwrap with the flags workers get (once per process, or taken over
+    from the process that started this one: :func:`use_shared_zygote`)."""
+    if _inherited_probe is not None:
+        return _inherited_probe
     if not sys.platform.startswith("linux"):
         return Probe(False, f"bubblewrap needs Linux, this is {sys.platform}")
     bwrap = shutil.which("bwrap")
@@ -424,6 +428,37 @@ def _start_forked(spec: WorkerSpec, found: Probe) -> ForkedWorker | None:
     worker.watchdog.start()
     _workers[forked] = worker
     return forked
+
+
+@dataclass(frozen=True)
+class SharedZygote:
+    """A zygote this process started for the grading processes it starts, and the probe they would repeat."""
+
+    lent: zygote.Lent
+    probe: Probe
+
+
+def share_zygote(env: dict[str, str]) -> SharedZygote | None:
+    """Start a zygote for numpy workers with ``env`` here, not waiting for it, to hand to grading processes.
+
+    None where workers are not forked (no bubblewrap, or no zygote can start). It stops with
+    :func:`stop_shared_zygote`, or when this process and every process it was handed to have ended.
+    """
+    if sandbox_mode() != "bwrap" or _zygote(env, probe(), wait=False) is None:
+        return None
+    lent = zygote.lend(_zygote_key(env))
+    return None if lent is None else SharedZygote(lent, probe())
+
+
+def use_shared_zygote(shared: SharedZygote) -> None:
+    """In a grading process: the sandbox as its parent probed it, numpy workers forked from its parent's zygote."""
+    global _inherited_probe
+    _inherited_probe = shared.probe
+    zygote.borrow(shared.lent)
+
+
+def stop_shared_zygote(shared: SharedZygote) -> None:
+    zygote.release(shared.lent.key)
 
 
 def prestart_zygote(env: dict[str, str]) -> bool:

@@ -1,9 +1,12 @@
 """The grader's end of the zygote (``worker/zygote.py``): numpy workers forked, not started.
 
 A fresh worker spends most of a numpy notebook's grading importing numpy and
-IPython. A batch's grading processes each keep one zygote that has imported
-them once, and fork every numpy worker from it into a sandbox bubblewrap has
-just made for that worker alone (:func:`autograder.engine.sandbox.start_worker`).
+IPython. A zygote imports them once, and every numpy worker is forked from it
+into a sandbox bubblewrap has just made for that worker alone
+(:func:`autograder.engine.sandbox.start_worker`). ``grade batch`` starts one
+zygote before its grading processes and lends it to them (:func:`lend`,
+:func:`borrow`), so its imports overlap their start; a process whose zygote
+dies starts one of its own.
 
 Only batches use it (:func:`enable`): one ``grade check`` would pay the same
 imports in the zygote. Keras workers, evaluators and workers without
@@ -16,11 +19,15 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import select
 import socket
 import subprocess
 import sys
 import threading
+from dataclasses import dataclass
 from typing import Any, Callable, Iterator
+
+from autograder.engine.worker.zygote import HELLO
 
 READY_TIMEOUT = 30.0
 SPAWN_TIMEOUT = 20.0
@@ -58,28 +65,39 @@ def forking() -> Iterator[None]:
 
 
 class Zygote:
-    """One zygote process and the socket it listens on."""
+    """One zygote and this process's end of the socket it serves.
 
-    def __init__(self, env: dict[str, str], *, uid: int | None, gid: int | None, seccomp: bool) -> None:
-        """Start the zygote; it imports while the caller goes on (:meth:`ready` waits for it)."""
+    Every request carries one more descriptor, a socket of its own that the answer comes
+    back on, so several processes may hold the same end and ask at once: a batch's
+    grading processes share the zygote its CLI started (:func:`lend`, :func:`borrow`).
+    """
+
+    def __init__(self, channel: socket.socket, proc: subprocess.Popen | None, pid: int) -> None:
+        self.channel, self.proc, self.pid = channel, proc, pid  # proc: None where another process started it
+        self.seccomp: bool | None = None  # known once it is ready
+
+    @classmethod
+    def start(cls, env: dict[str, str], *, uid: int | None, gid: int | None, seccomp: bool) -> Zygote:
+        """Start a zygote; it imports while the caller goes on (:meth:`ready` waits for it)."""
         ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
         argv = [sys.executable, *_SAFE_PATH, "-m", "autograder.engine.worker.zygote", "--socket", str(theirs.fileno())]
         argv += [*(["--uid", str(uid)] if uid is not None else []), *(["--gid", str(gid)] if gid is not None else [])]
         argv += ["--seccomp"] if seccomp else []
-        self.lock = threading.Lock()
-        self.channel = ours
-        self.seccomp: bool | None = None  # known once it is ready
         try:
-            self.proc = subprocess.Popen(argv, env=env, cwd="/", stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
-                                         stderr=subprocess.DEVNULL, pass_fds=(theirs.fileno(),), start_new_session=True)
+            proc = subprocess.Popen(argv, env=env, cwd="/", stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                                    stderr=subprocess.DEVNULL, pass_fds=(theirs.fileno(),), start_new_session=True)
+        except BaseException:
+            ours.close()
+            raise
         finally:
             theirs.close()
+        return cls(ours, proc, proc.pid)
 
     def ready(self) -> None:
         """Wait until it has imported everything (once); raise :class:`ZygoteUnavailable` if it cannot."""
         if self.seccomp is not None:
             return
-        reply = self._receive(READY_TIMEOUT)
+        reply = self._ask(HELLO, [], READY_TIMEOUT)  # answered once its imports are done
         if not reply.get("ready"):
             self.close()
             raise ZygoteUnavailable(f"the zygote did not start: {str(reply.get('error', reply))[-300:]}")
@@ -87,28 +105,33 @@ class Zygote:
 
     def spawn(self, request: dict[str, Any], fds: list[int]) -> int:
         """Fork a worker for ``request`` with ``fds``; its pid here (it waits at its gate)."""
-        with self.lock:
-            self.ready()
-            if self.proc.poll() is not None:
-                raise ZygoteUnavailable(f"the zygote stopped (exit code {self.proc.returncode})")
-            try:
-                socket.send_fds(self.channel, [json.dumps(request).encode()], fds)
-                reply = self._receive(SPAWN_TIMEOUT)
-            except OSError as e:
-                self.close()
-                raise ZygoteUnavailable(f"the zygote stopped answering: {e}") from None
+        self.ready()
+        if not self.alive():
+            raise ZygoteUnavailable("the zygote stopped")
+        reply = self._ask(json.dumps(request).encode(), fds, SPAWN_TIMEOUT)
         if not isinstance(reply.get("pid"), int):
             raise ZygoteUnavailable(f"the zygote could not fork a worker: {str(reply.get('error', reply))[:300]}")
         return reply["pid"]
 
-    def _receive(self, timeout: float) -> dict[str, Any]:
-        self.channel.settimeout(timeout)
-        try:
-            data = self.channel.recv(65536)
-        except TimeoutError:
-            self.close()
-            raise ZygoteUnavailable(f"the zygote did not answer in {timeout:.0f} s") from None
-        if not data:
+    def _ask(self, message: bytes, fds: list[int], timeout: float) -> dict[str, Any]:
+        answer, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+        with answer:
+            try:
+                socket.send_fds(self.channel, [message], [*fds, theirs.fileno()])
+            except OSError as e:
+                self.close()
+                raise ZygoteUnavailable(f"the zygote stopped answering: {e}") from None
+            finally:
+                theirs.close()
+            answer.settimeout(timeout)
+            try:
+                data = answer.recv(65536)
+            except TimeoutError:
+                self.close()
+                raise ZygoteUnavailable(f"the zygote did not answer in {timeout:.0f} s") from None
+            except OSError:
+                data = b""
+        if not data:  # it died with the question unread, or while forking
             self.close()
             raise ZygoteUnavailable("the zygote stopped")
         try:
@@ -118,10 +141,17 @@ class Zygote:
         return reply if isinstance(reply, dict) else {"error": "an unreadable reply"}
 
     def alive(self) -> bool:
-        return self.proc.poll() is None and self.channel.fileno() >= 0
+        if self.channel.fileno() < 0:
+            return False
+        if self.proc is not None:
+            return self.proc.poll() is None
+        # Lent by another process: nobody here reads this socket, so it polls readable only once the zygote is gone.
+        return not select.select([self.channel], [], [], 0)[0]
 
     def close(self) -> None:
         self.channel.close()
+        if self.proc is None:  # lent: its owner stops it
+            return
         if self.proc.poll() is None:
             self.proc.kill()
         try:
@@ -147,7 +177,7 @@ def shared(key: tuple, make_env: Callable[[], dict[str, str]], *, uid: int | Non
             if key in _failed:
                 return None
             try:
-                zygote = _zygotes[key] = Zygote(make_env(), uid=uid, gid=gid, seccomp=seccomp)
+                zygote = _zygotes[key] = Zygote.start(make_env(), uid=uid, gid=gid, seccomp=seccomp)
             except OSError as e:
                 return _give_up(key, e)
         if wait:
@@ -159,6 +189,43 @@ def shared(key: tuple, make_env: Callable[[], dict[str, str]], *, uid: int | Non
         return zygote
 
 
+@dataclass(frozen=True)
+class Lent:
+    """A zygote started by this process, as the processes it starts receive it (:func:`borrow`).
+
+    It pickles for ``multiprocessing``: the socket travels as a descriptor.
+    """
+
+    key: tuple
+    channel: socket.socket
+    pid: int
+
+
+def lend(key: tuple) -> Lent | None:
+    """This process's zygote for workers alike in ``key``, to hand to the grading processes it starts."""
+    with _lock:
+        zygote = _zygotes.get(key)
+        return None if zygote is None else Lent(key, zygote.channel, zygote.pid)
+
+
+def borrow(lent: Lent) -> None:
+    """Fork this process's workers alike in ``lent.key`` from a zygote its parent started.
+
+    If that zygote dies, the next worker is forked from one of this process's own (:func:`shared`).
+    """
+    with _lock:
+        if lent.key not in _zygotes:
+            _zygotes[lent.key] = Zygote(lent.channel, None, lent.pid)
+
+
+def release(key: tuple) -> None:
+    """Stop this process's zygote for ``key`` (one it lent stops for its borrowers too)."""
+    with _lock:
+        zygote = _zygotes.pop(key, None)
+    if zygote is not None:
+        zygote.close()
+
+
 def _give_up(key: tuple, reason: Exception) -> None:
     _failed.add(key)
     print(f"grade: numpy workers start fresh in this process ({reason})", file=sys.stderr)
@@ -166,11 +233,18 @@ def _give_up(key: tuple, reason: Exception) -> None:
 
 
 def give_up(key: tuple, reason: Exception) -> None:
-    """Stop forking workers alike in ``key`` in this process (a fork failed): said once on stderr."""
+    """A fork failed: stop forking workers alike in ``key`` in this process, said once on stderr.
+
+    Where the zygote was lent (:func:`borrow`), only that zygote is given up: the next
+    worker is forked from one this process starts, and only if that one fails too do
+    workers start fresh.
+    """
     with _lock:
         zygote = _zygotes.pop(key, None)
         if zygote is not None:
             zygote.close()
+            if zygote.proc is None:
+                return
         if key not in _failed:
             _give_up(key, reason)
 

@@ -16,7 +16,7 @@ from typing import Any, Callable
 from autograder import __version__
 from autograder.engine import sandbox
 from autograder.grading.checks import CallTimeout, WorkerCrashed
-from autograder.engine.client import WorkerSession
+from autograder.engine.client import KERAS, WorkerSession, forked_env
 from autograder.grading.course import Assignment
 from autograder.errors import GradingError
 from autograder.grading import statuses
@@ -188,6 +188,18 @@ class Grading:
         for worker in (self.session, self.evaluator):
             if worker is not None:
                 worker.close()
+
+
+def share_zygote(assignment: Assignment, options: GradeOptions) -> sandbox.SharedZygote | None:
+    """Start the zygote that a batch's grading processes fork numpy workers from, while they start.
+
+    None where its workers are not forked (Keras, ``fresh_workers``, no bubblewrap).
+    """
+    rubric = assignment.rubric(options.suite)
+    if options.fresh_workers or KERAS.intersection(rubric.requires):
+        return None
+    env, _ = _data_access(rubric, options)
+    return sandbox.share_zygote(forked_env(options.threads, {**env, **options.env}))
 
 
 @functools.cache

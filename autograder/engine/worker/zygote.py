@@ -2,7 +2,9 @@
 
 ``python -P -m autograder.engine.worker.zygote --socket FD`` imports what a fresh
 worker imports before it is asked to run (numpy, IPython, the kernel, the
-seccomp program), then serves spawn requests on a ``SOCK_SEQPACKET`` socket.
+seccomp program), then serves requests on a ``SOCK_SEQPACKET`` socket that
+several grading processes may share: each request's last descriptor is a socket
+the answer goes to (``{"hello": true}`` is answered once the imports are done).
 It never runs student code and never changes after start-up, so every child
 starts from the same state a fresh worker would reach on its own.
 
@@ -23,6 +25,7 @@ runs its job as a fresh worker would. Pid 1 says how it ended.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import fcntl
 import json
 import os
@@ -34,6 +37,7 @@ import time
 import traceback
 
 MAX_REQUEST = 64 * 1024
+HELLO = b'{"hello": true}'  # answered once the imports are done
 FDS = ("rpc_in", "rpc_out", "output", "parent", "gate")
 SPAWN_TIMEOUT = 10.0  # seconds for the worker to say its pid
 
@@ -63,9 +67,9 @@ def main() -> None:
     parser.add_argument("--seccomp", action="store_true", help="load the filter into each worker")
     args = parser.parse_args()
     channel = socket.socket(fileno=args.socket)
+    program, failed = None, None
     try:
         _imports()
-        program = None
         if args.seccomp:
             from autograder.engine.worker.seccomp import compiled_filter
 
@@ -76,21 +80,31 @@ def main() -> None:
         if args.uid is not None:
             os.setresuid(args.uid, args.uid, args.uid)
     except BaseException:
-        channel.send(json.dumps({"ready": False, "error": traceback.format_exc(limit=3)[-2000:]}).encode())
-        os._exit(1)
+        failed = json.dumps({"ready": False, "error": traceback.format_exc(limit=3)[-2000:]}).encode()
     signal.signal(signal.SIGCHLD, signal.SIG_IGN)  # helpers are reaped by the kernel
-    channel.send(json.dumps({"ready": True, "seccomp": program is not None}).encode())
+    hello = json.dumps({"ready": True, "seccomp": program is not None}).encode()
     while True:
         try:
-            message, fds, _, _ = socket.recv_fds(channel, MAX_REQUEST, len(FDS))
+            message, fds, _, _ = socket.recv_fds(channel, MAX_REQUEST, len(FDS) + 1)
         except OSError:
             os._exit(0)
-        if not message:  # the grader closed its end: nothing more to fork
+        if not message:  # every grader closed its end: nothing more to fork
             os._exit(0)
-        channel.send(_spawn(message, fds, program, channel.fileno()))
+        if not fds:  # nowhere to answer
+            continue
+        *fds, answer = fds
+        if failed is not None or message == HELLO:
+            for fd in fds:
+                os.close(fd)
+            reply = failed or hello
+        else:
+            reply = _spawn(message, fds, program, channel.fileno(), answer)
+        with contextlib.suppress(OSError):  # an asker that went away
+            os.write(answer, reply)
+        os.close(answer)
 
 
-def _spawn(message: bytes, fds: list[int], program: bytes | None, channel: int) -> bytes:
+def _spawn(message: bytes, fds: list[int], program: bytes | None, channel: int, answer: int) -> bytes:
     try:
         request = json.loads(message)
         if len(fds) != len(FDS):
@@ -100,6 +114,7 @@ def _spawn(message: bytes, fds: list[int], program: bytes | None, channel: int) 
         if helper == 0:
             os.close(report_r)
             os.close(channel)
+            os.close(answer)
             _helper(request, dict(zip(FDS, fds)), program, report_w)
         os.close(report_w)
         reply = _read_all(report_r)
