@@ -189,6 +189,29 @@ def one_submission(tmp_path, source):
     return subs, out / "grades.csv"
 
 
+def test_the_grade_command_leaves_its_output_its_exit_code_and_no_folders_behind(tiny_course, tmp_path, good_source):
+    """``grade`` ends without Python's teardown (cli/main.py, _leave): still every line printed, the exit
+    code, and what exit handlers clean up (the pool's forkserver folder) cleaned up."""
+    import os
+    import subprocess
+    import sys
+
+    subs, out = one_submission(tmp_path, good_source)
+    temp = tmp_path / "temp"
+    temp.mkdir()
+    env = {**os.environ, "GRADE_COURSE": str(tiny_course), "TMPDIR": str(temp)}
+    command = [sys.executable, "-m", "autograder.cli", "batch"]
+    run = subprocess.run([*command, str(subs), "-a", "tiny", "-o", str(out)], env=env, capture_output=True,
+                         text=True, timeout=300)
+    assert run.returncode == 0, run.stderr
+    assert run.stdout.splitlines()[0] == f"1 submissions (1 graded) -> {out}"
+    assert list(temp.iterdir()) == []
+    missing = subprocess.run([*command, str(tmp_path / "nowhere"), "-a", "tiny", "-o", str(out)], env=env,
+                             capture_output=True, text=True, timeout=300)
+    assert missing.returncode == 1 and missing.stderr.strip().endswith("nowhere: no such folder or .zip download")
+    assert list(temp.iterdir()) == []
+
+
 def test_batch_without_the_sandbox_refuses_with_exit_code_2(tiny_course, tmp_path, good_source, monkeypatch):
     subs, out = one_submission(tmp_path, good_source)
     monkeypatch.setenv("GRADE_SANDBOX", "none")

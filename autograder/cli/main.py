@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import atexit
+import contextlib
 import os
 import signal
 import sys
+import threading
 from pathlib import Path
+from typing import NoReturn
 
 import click
 
@@ -184,7 +188,33 @@ def _stderr_console():
 
 
 def main() -> None:
-    grade(prog_name="grade")
+    """Run the ``grade`` command and exit (see :func:`_leave`)."""
+    try:
+        grade(prog_name="grade")
+    except SystemExit as e:
+        _leave(e.code)
+    _leave(0)
+
+
+def _leave(code: int | str | None) -> NoReturn:
+    """Exit with ``code`` as ``sys.exit`` would, without tearing the interpreter down.
+
+    Python frees every module object by object as it exits: 0.1-0.2 s after each
+    command that imported pandas, numpy and pytest, with nothing to show for it. Threads
+    that are not daemons are waited for and exit handlers run (multiprocessing's,
+    temporary folders'), as at a normal exit; then the process ends.
+    """
+    for thread in threading.enumerate():
+        if thread is not threading.current_thread() and not thread.daemon:
+            thread.join()
+    if code is not None and not isinstance(code, int):
+        print(code, file=sys.stderr)
+        code = 1
+    atexit._run_exitfuncs()
+    for stream in (sys.stdout, sys.stderr):
+        with contextlib.suppress(Exception):
+            stream.flush()
+    os._exit(code or 0)
 
 
 if __name__ == "__main__":  # pragma: no cover
