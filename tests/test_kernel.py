@@ -165,6 +165,17 @@ def test_shell_output_captured_into_a_name_is_empty_and_said(tmp_path):
     assert NOTE in cells[1][0]["text"]
 
 
+def test_interpreter_cell_magics_are_noted_and_python_runs(tmp_path):
+    """IPython makes an interpreter's cell magic only for %%python now (kernel.SHELL_CONFIG): the others are
+    noted, on one line, as before; %%python is IPython's."""
+    magics = ("bash", "sh", "perl", "ruby", "python2", "python3", "pypy")
+    cells = outputs_of(tmp_path, *(f"%%{name}\necho {name}" for name in magics), "%%python\nprint(6 * 7)")
+    for name, outputs in zip(magics, cells):
+        assert outputs == [{"output_type": "stream", "name": "stdout",
+                            "text": f"[채점 중에는 셸 명령을 실행하지 않습니다 / {NOTE}: %%{name} echo {name}]\n"}], name
+    assert cells[-1] and NOTE not in cells[-1][0]["text"]  # IPython's own %%python (which needs a `python` here)
+
+
 def test_input_fails_at_once_in_both_languages(tmp_path):
     _, errors = run_in_worker(notebook(tmp_path, "import getpass\ngetpass.getpass('pw')", "x = input()"))
     assert [(e["cell"], e["ename"]) for e in errors] == [(1, "EOFError"), (2, "EOFError")]

@@ -29,6 +29,7 @@ with lean_import():
     from IPython.core.displaypub import DisplayPublisher
     from IPython.core.interactiveshell import InteractiveShell
     from IPython.utils.text import SList
+    from traitlets.config import Config
 
 OUTPUT_CAP = 64 * 1024  # characters of text output kept per cell, as for a module
 # What the grader keeps of a run report (engine/run_report.py): 64k characters per output value, 1M in all.
@@ -45,6 +46,9 @@ INLINE_GUIS = {"inline", "notebook", "nbagg", "widget", "ipympl", "qt", "qt5", "
                "wx", "osx", "macosx", "auto"}
 SHELL_MAGICS = {"pip", "conda", "mamba", "micromamba", "system", "sx", "bash", "sh", "script", "perl", "ruby",
                 "python2", "python3", "pypy"}
+# IPython makes a cell magic per interpreter, %%bash, %%sh, %%perl and so on, with an argument parser each:
+# 8 ms of every worker's start. All but %%python are in SHELL_MAGICS, replaced anyway: only it is made.
+SHELL_CONFIG = Config({"ScriptMagics": {"script_magics": ["python"]}})
 SHELL_NOTE = "[채점 중에는 셸 명령을 실행하지 않습니다 / shell command not run during grading: {command}]"
 TENSORBOARD_NOTE = ("[채점 중에는 TensorBoard 서버를 띄우지 않습니다. 로그는 그대로 기록됩니다 / "
                     "TensorBoard is not started during grading; the logs are still written: %tensorboard {line}]")
@@ -271,7 +275,7 @@ def start_shell() -> GradingShell:
 
     os.environ["MPLBACKEND"] = INLINE_BACKEND  # as ipykernel sets it: figures show at the end of a cell
     with lean_import():  # the completer's jedi: tab completion never happens here
-        shell = GradingShell.instance(colors="NoColor")
+        shell = GradingShell.instance(colors="NoColor", config=SHELL_CONFIG)
     builtins.input = _no_input
     import getpass
 
