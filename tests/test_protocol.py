@@ -86,6 +86,7 @@ def test_oversized_frames_are_refused_before_reading_them():
 
 def test_reading_gives_up_at_the_deadline():
     r, w = os.pipe()
+    protocol.nonblocking(r)
     with pytest.raises(protocol.FrameTimeout):
         protocol.read_frame(r, deadline=time.monotonic() + 0.2)
     os.close(r), os.close(w)

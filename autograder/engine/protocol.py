@@ -35,6 +35,7 @@ NPY_HEADER_MAX = 10_000 + 16  # numpy's own limit on a .npy header, plus its pre
 _ALLOWED_DTYPE_KINDS = "biufcUS"
 
 PIPE_BYTES = 1 << 20
+ONE_WRITE_BYTES = 64 * 1024  # a frame whose arrays fit in this goes out in one write (a copy this size is cheap)
 _LEN = struct.Struct(">Q")
 
 
@@ -206,6 +207,9 @@ def write_frame(fd: int, message: dict, blobs: list[bytes] = (), *, deadline: fl
     reader that stops reading can then stall the writer only until the deadline.
     """
     header = json.dumps({"msg": message, "blobs": [len(b) for b in blobs]}).encode()
+    if sum(len(b) for b in blobs) <= ONE_WRITE_BYTES:  # one write, one wake-up of the reader
+        _write_all(fd, b"".join([_LEN.pack(len(header)), header, *blobs]), deadline)
+        return
     _write_all(fd, _LEN.pack(len(header)) + header, deadline)
     for blob in blobs:
         _write_all(fd, blob, deadline)
@@ -239,19 +243,24 @@ def _wait(fd: int, deadline: float | None, *, write: bool) -> None:
 def _write_all(fd: int, data: bytes, deadline: float | None) -> None:
     view = memoryview(data).cast("B")
     while view:
-        if deadline is not None:
-            _wait(fd, deadline, write=True)
+        _check(deadline)
         try:
             n = os.write(fd, view[:1 << 20])
-        except BlockingIOError:  # a non-blocking fd with nothing ready after all
+        except BlockingIOError:  # the pipe is full: wait for room, until the deadline
             _wait(fd, deadline, write=True)
             continue
         view = view[n:]
 
 
+def _check(deadline: float | None) -> None:
+    if deadline is not None and time.monotonic() >= deadline:
+        raise FrameTimeout()
+
+
 def read_frame(fd: int, *, deadline: float | None = None, max_bytes: int = MAX_FRAME_BYTES,
                max_header: int = MAX_HEADER_BYTES) -> tuple[dict, list[memoryview]]:
-    """Read one frame, giving up at ``deadline`` (a ``time.monotonic()`` value).
+    """Read one frame, giving up at ``deadline`` (a ``time.monotonic()`` value; ``fd`` must then be
+    non-blocking, see :func:`nonblocking`).
 
     Sizes are checked before anything is read: the header against ``max_header``
     and the whole frame against ``max_bytes``. The blobs are read into one buffer
@@ -287,12 +296,11 @@ def _read_exact(fd: int, n: int, deadline: float | None) -> bytes:
 
 
 def _read_into(fd: int, view: memoryview, deadline: float | None) -> None:
-    while view:
-        if deadline is not None:
-            _wait(fd, deadline, write=False)
+    while view:  # read first, wait only when nothing is there: most of a frame is there by now
+        _check(deadline)
         try:
             n = os.readv(fd, [view[:1 << 20]])
-        except BlockingIOError:  # a non-blocking fd with nothing ready after all
+        except BlockingIOError:  # nothing there yet: wait for it, until the deadline
             _wait(fd, deadline, write=False)
             continue
         if n == 0:
