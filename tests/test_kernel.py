@@ -176,6 +176,14 @@ def test_interpreter_cell_magics_are_noted_and_python_runs(tmp_path):
     assert cells[-1] and NOTE not in cells[-1][0]["text"]  # IPython's own %%python (which needs a `python` here)
 
 
+def test_the_input_history_works_from_memory_and_writes_no_file(tmp_path):
+    """In, _i1 and %history as in Jupyter; no history.sqlite (and no thread to write it) in the student's folder."""
+    cells = outputs_of(tmp_path, "x = 1", "print(In[1], _i1 == In[1])", "%history -n 1-2",
+                       "import os\nprint([f for _, _, files in os.walk(os.path.expanduser('~')) for f in files if f.endswith('.sqlite')])")
+    assert [o["text"] for c in cells[1:] for o in c] == ["x = 1 True\n", "   1: x = 1\n   2: print(In[1], _i1 == In[1])\n",
+                                                          "[]\n"]
+
+
 def test_input_fails_at_once_in_both_languages(tmp_path):
     _, errors = run_in_worker(notebook(tmp_path, "import getpass\ngetpass.getpass('pw')", "x = input()"))
     assert [(e["cell"], e["ename"]) for e in errors] == [(1, "EOFError"), (2, "EOFError")]

@@ -38,6 +38,7 @@ import time
 import traceback
 
 MAX_REQUEST = 64 * 1024
+_PACKAGES: list[list[str]] = []  # see _packages
 HELLO = b'{"hello": true}'  # answered once the imports are done
 FDS = ("rpc_in", "rpc_out", "output", "parent", "gate")
 SPAWN_TIMEOUT = 10.0  # seconds for the worker to say its pid
@@ -84,6 +85,8 @@ def main() -> None:
     except BaseException:
         failed = json.dumps({"ready": False, "error": traceback.format_exc(limit=3)[-2000:]}).encode()
     signal.signal(signal.SIGCHLD, signal.SIG_IGN)  # helpers are reaped by the kernel
+    global _PACKAGES
+    _PACKAGES = _packages()
     # Everything imported so far outlives every fork: the workers' garbage collections skip it instead of
     # touching (and so copying) each of its pages.
     gc.collect()
@@ -221,7 +224,7 @@ def _worker(request: dict, fds: dict[str, int], program: bytes | None) -> None:
         os.chdir(request["cwd"])
         os.environ.clear()
         os.environ.update(request["env"])
-        _find_package_at(request["package"])
+        _find_package_at(request["package"], _PACKAGES)
         sys.argv = [os.path.join(request["package"], "engine", "worker", "__main__.py"),
                     "--rpc-in", str(rpc_in), "--rpc-out", str(rpc_out), "--job", request["job"]]
         from autograder.engine.worker import confine
@@ -251,18 +254,27 @@ def _keep_only(wanted: list[int]) -> list[int]:
     return kept
 
 
-def _find_package_at(root: str) -> None:
-    """``autograder`` as the sandbox shows it (``root``), not as the zygote imported it from the host."""
+def _packages() -> list[list[str]]:
+    """The ``__path__`` of every ``autograder`` package the zygote imported (listed before it forks)."""
+    return [module.__path__ for name, module in sys.modules.items()
+            if (name == "autograder" or name.startswith("autograder.")) and isinstance(getattr(module, "__path__", None), list)]
+
+
+def _find_package_at(root: str, packages: list[list[str]]) -> None:
+    """``autograder`` as the sandbox shows it (``root``), not as the zygote imported it from the host.
+
+    Only the package's own entries change: touching every module (or every cached finder) would
+    copy the pages each sits on, shared with the zygote until then.
+    """
     import autograder
 
     host = os.path.dirname(os.path.abspath(autograder.__file__))
     sys.path[:] = [os.path.dirname(root)] + [p for p in sys.path if p != os.path.dirname(host)]
-    for name, module in list(sys.modules.items()):
-        if name == "autograder" or name.startswith("autograder."):
-            paths = getattr(module, "__path__", None)
-            if isinstance(paths, list):
-                paths[:] = [root + p[len(host):] if p.startswith(host) else p for p in paths]
-    sys.path_importer_cache.clear()
+    for paths in packages:
+        for old in paths:
+            sys.path_importer_cache.pop(old, None)
+        paths[:] = [root + p[len(host):] if p.startswith(host) else p for p in paths]
+    sys.path_importer_cache.pop(os.path.dirname(host), None)
 
 
 if __name__ == "__main__":
