@@ -301,6 +301,15 @@ def zygotes_below(process: psutil.Process) -> list[tuple[int, int]]:
     return sorted(found)
 
 
+def saying_their_process(tmp_path: Path, source: str, names: str) -> Path:
+    """A folder of submissions, one per letter of ``names``, that print the command line of their process."""
+    folder = tmp_path / "subs"
+    folder.mkdir()
+    for name in names:
+        (folder / f"{name}.py").write_text(source + SAYS_ITS_PROCESS, encoding="utf-8")
+    return folder
+
+
 def forked(result) -> bool:
     """Whether the worker that ran this submission was forked from a zygote: its command line is the zygote's."""
     (line,) = [line for line in result.output.splitlines() if line.startswith("process:")]
@@ -309,10 +318,7 @@ def forked(result) -> bool:
 
 @needs_sandbox
 def test_a_batch_forks_every_worker_from_the_one_zygote_it_started_and_leaves_none(tiny_course, tmp_path, good_source):
-    folder = tmp_path / "subs"
-    folder.mkdir()
-    for name in "abcdef":
-        (folder / f"{name}.py").write_text(good_source + SAYS_ITS_PROCESS, encoding="utf-8")
+    folder = saying_their_process(tmp_path, good_source, "abcdef")
     seen = []
     summary = run_batch(folder, Assignment("tiny", tiny_course), tmp_path / "out" / "grades.csv", jobs=2,
                         on_result=lambda result, reused: seen.append(zygotes_below(psutil.Process())))
@@ -326,10 +332,7 @@ def test_a_batch_forks_every_worker_from_the_one_zygote_it_started_and_leaves_no
 
 @needs_sandbox
 def test_a_grading_process_whose_shared_zygote_dies_forks_from_its_own(tiny_course, tmp_path, good_source):
-    folder = tmp_path / "subs"
-    folder.mkdir()
-    for name in "abcdefgh":
-        (folder / f"{name}.py").write_text(good_source + SAYS_ITS_PROCESS, encoding="utf-8")
+    folder = saying_their_process(tmp_path, good_source, "abcdefgh")
     seen = []
 
     def kill_the_shared_one(result, reused):
