@@ -165,7 +165,7 @@ def test_shell_output_captured_into_a_name_is_empty_and_said(tmp_path):
     assert NOTE in cells[1][0]["text"]
 
 
-def test_interpreter_cell_magics_are_noted_and_python_runs(tmp_path):
+def test_interpreter_cell_magics_are_noted_and_python_is_ipythons(tmp_path):
     """IPython makes an interpreter's cell magic only for %%python now (kernel.SHELL_CONFIG): the others are
     noted, on one line, as before; %%python is IPython's."""
     magics = ("bash", "sh", "perl", "ruby", "python2", "python3", "pypy")
