@@ -23,6 +23,19 @@ PR_SET_PDEATHSIG = 1
 PR_SET_CHILD_SUBREAPER = 36
 
 
+def limit_worker(nproc, cpu, nice):
+    """The worker's own limits: processes, CPU seconds (0: not set) and niceness (0: unchanged).
+
+    Also what a forked worker sets on itself (engine/worker/confine.py).
+    """
+    if nproc > 0:
+        resource.setrlimit(resource.RLIMIT_NPROC, (nproc, nproc))
+    if cpu > 0:
+        resource.setrlimit(resource.RLIMIT_CPU, (cpu, cpu))
+    if nice > 0:
+        os.nice(nice)
+
+
 def descendants(pid):
     """Every process below ``pid``, found through /proc's children lists."""
     found, stack = [], [pid]
@@ -80,12 +93,7 @@ def main():
     if child == 0:
         signal.signal(signal.SIGTERM, signal.SIG_DFL)
         try:
-            if nproc > 0:
-                resource.setrlimit(resource.RLIMIT_NPROC, (nproc, nproc))
-            if cpu > 0:
-                resource.setrlimit(resource.RLIMIT_CPU, (cpu, cpu))
-            if nice > 0:
-                os.nice(nice)
+            limit_worker(nproc, cpu, nice)
             os.execv(argv[0], argv)
         finally:
             os._exit(127)

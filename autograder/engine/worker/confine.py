@@ -16,6 +16,8 @@ import fcntl
 import os
 import resource
 
+from autograder.engine.reaper import limit_worker  # the same limits as a plain-mode worker's (standard library only)
+
 NAMESPACES = ("user", "mnt", "uts", "ipc", "net", "cgroup", "pid")  # user first: it grants the rest
 PR_SET_DUMPABLE, PR_CAPBSET_DROP, PR_SET_NO_NEW_PRIVS, PR_CAP_AMBIENT = 4, 24, 38, 47
 PR_SET_SECCOMP, SECCOMP_MODE_FILTER, PR_CAP_AMBIENT_CLEAR_ALL = 22, 2, 4
@@ -86,12 +88,7 @@ def limit(*, nproc: int, fsize: int, cpu: int, nice: int) -> None:
     """The rlimits and niceness bubblewrap's ``prlimit``/``nice`` give a fresh worker."""
     resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
     resource.setrlimit(resource.RLIMIT_FSIZE, (fsize, fsize))
-    if nproc > 0:
-        resource.setrlimit(resource.RLIMIT_NPROC, (nproc, nproc))
-    if cpu > 0:
-        resource.setrlimit(resource.RLIMIT_CPU, (cpu, cpu))
-    if nice > 0:
-        os.nice(nice)
+    limit_worker(nproc, cpu, nice)
 
 
 class _CapHeader(ctypes.Structure):
