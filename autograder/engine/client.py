@@ -135,7 +135,7 @@ class WorkerSession:
     def _forks(self) -> bool:
         """Whether this worker may be forked from a zygote: it runs numpy code, not Keras."""
         return (self.forkable and self.run_code and self.submission.kind in ("notebook", "module")
-                and not KERAS.intersection(self.requires))
+                and forks(self.requires))
 
     def prestart(self) -> bool:
         """Start this process's zygote, not waiting for it; True if :meth:`start` will fork the worker from it."""
@@ -334,6 +334,11 @@ def _links_and_caches(folder: str, names: list[str]) -> set[str]:
 def _copy_one(path: Path, work: Path) -> None:
     work.mkdir(parents=True)
     shutil.copy2(path, work / path.name)
+
+
+def forks(requires: list[str]) -> bool:
+    """Whether workers for code that ``requires`` these may be forked from a zygote: numpy, never Keras."""
+    return not KERAS.intersection(requires)
 
 
 def forked_env(threads: int, env: dict[str, str]) -> dict[str, str]:

@@ -416,7 +416,7 @@ def _start_forked(spec: WorkerSpec, found: Probe) -> ForkedWorker | None:
         if holder is not None:
             stop_worker(holder)
         _close(out_r, status_r)
-        zygote.give_up(_zygote_key(spec.env), e)  # said once; this process's workers start fresh from now on
+        zygote.give_up(_zygote_key(spec.env), e)  # this worker starts fresh; zygote.give_up says what follows
         return None
     finally:
         _close(parent_r, parent_w, out_w, gate_r, gate_w, status_w)

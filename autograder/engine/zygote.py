@@ -32,7 +32,7 @@ from autograder.engine.worker.zygote import HELLO
 READY_TIMEOUT = 30.0
 SPAWN_TIMEOUT = 20.0
 _enabled = False
-_zygotes: dict[int, Zygote] = {}
+_zygotes: dict[tuple, Zygote] = {}  # by the workers' environment (sandbox._zygote_key)
 _lock = threading.Lock()
 
 

@@ -16,7 +16,7 @@ from typing import Any, Callable
 from autograder import __version__
 from autograder.engine import sandbox
 from autograder.grading.checks import CallTimeout, WorkerCrashed
-from autograder.engine.client import KERAS, WorkerSession, forked_env
+from autograder.engine.client import WorkerSession, forked_env, forks
 from autograder.grading.course import Assignment
 from autograder.errors import GradingError
 from autograder.grading import statuses
@@ -76,13 +76,13 @@ class Grading:
                                       self.started)
             return
         rubric, submission = self.rubric, self.submission
-        env, ro_paths = _data_access(rubric, options)
+        env, ro_paths = _worker_access(rubric, options)
         limits = rubric.limits
         if options.timeout:
             limits = type(limits)(**{**vars(limits), "timeout": options.timeout})
         self.model_file = rubric.model_file if rubric.model_file in submission.files else None
         self.session = WorkerSession(submission, limits=limits, requires=rubric.requires, seed=options.seed,
-                                     threads=options.threads, env={**env, **options.env}, ro_paths=ro_paths,
+                                     threads=options.threads, env=env, ro_paths=ro_paths,
                                      run_code=self.model_file is None, forkable=not options.fresh_workers,
                                      on_progress=_cell_progress(options.on_progress))
         # Keras models are rebuilt from exported data, and predicted, by a second worker that runs no student code.
@@ -196,10 +196,10 @@ def share_zygote(assignment: Assignment, options: GradeOptions) -> sandbox.Share
     None where its workers are not forked (Keras, ``fresh_workers``, no bubblewrap).
     """
     rubric = assignment.rubric(options.suite)
-    if options.fresh_workers or KERAS.intersection(rubric.requires):
+    if options.fresh_workers or not forks(rubric.requires):
         return None
-    env, _ = _data_access(rubric, options)
-    return sandbox.share_zygote(forked_env(options.threads, {**env, **options.env}))
+    env, _ = _worker_access(rubric, options)
+    return sandbox.share_zygote(forked_env(options.threads, env))
 
 
 @functools.cache
@@ -247,14 +247,14 @@ def _unrunnable(student_id: str, assignment: Assignment, path: Path, rubric: Rub
                             sandbox=sandbox.sandbox_mode(), engine_version=__version__, status_ko=status[1])
 
 
-def _data_access(rubric: Rubric, options: GradeOptions) -> tuple[dict[str, str], list[Path]]:
-    """Environment and read-only paths the worker needs for the assignment's data."""
+def _worker_access(rubric: Rubric, options: GradeOptions) -> tuple[dict[str, str], list[Path]]:
+    """The worker's environment (the options' own, and the assignment's data) and its read-only paths."""
     if rubric.params.get("dataset") != "fashion-mnist":
-        return {}, []
+        return dict(options.env), []
     from autograder.grading import datasets
 
     keras_home = datasets.worker_keras_home(options.data_dir)
-    return {"KERAS_HOME": str(keras_home)}, [keras_home]
+    return {"KERAS_HOME": str(keras_home), **options.env}, [keras_home]
 
 
 def _cell_errors(report: dict[str, Any], submission: Submission) -> list[dict[str, Any]]:
