@@ -164,6 +164,30 @@ def test_a_clean_submission_sees_nothing_of_the_dirty_one_graded_before_it_in_th
     assert workers.most == 2  # the next worker started while a check still ran: the overlap is real, and bounded
 
 
+@needs_sandbox
+@pytest.mark.slow
+def test_a_dask_task_grades_its_submissions_one_ahead_and_each_sees_nothing_of_the_one_before(tmp_path):
+    from distributed import LocalCluster
+
+    assignment = probe_course(tmp_path / "course", sleep=0.5)
+    subs = tmp_path / "subs"
+    subs.mkdir()
+    for n in range(4):  # eight submissions on one Dask worker: tasks of two, a dirty one then a clean one
+        (subs / f"{n}a_dirty.py").write_text(DIRTY, encoding="utf-8")
+        (subs / f"{n}b_probe.py").write_text(PROBE, encoding="utf-8")
+    with LocalCluster(n_workers=1, threads_per_worker=1, processes=True, dashboard_address=None) as cluster:
+        workers = Workers()
+        summary = run_batch(subs, assignment, tmp_path / "out" / "grades.csv", scheduler=cluster.scheduler_address)
+        workers.done.set()
+        workers.join()
+    results = {r.student_id: r for r in summary.results}
+    assert {sid: r.status for sid, r in results.items()} == dict.fromkeys(results, "graded") and len(results) == 8
+    for n in range(4):
+        check = results[f"{n}b_probe"].checks[0]
+        assert check.status == "passed", check.message
+    assert workers.most == 2  # a task started its next worker while a check ran, and only one ahead
+
+
 def test_the_probe_finds_what_a_submission_leaves_in_its_own_worker(tmp_path):
     """The probe is a real detector: run after the dirty code in one worker, it finds the traces."""
     assignment = probe_course(tmp_path / "course", sleep=0)

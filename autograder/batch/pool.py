@@ -22,7 +22,7 @@ import queue
 import signal
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterator
+from typing import Any, Callable, Iterator
 
 from autograder.batch import forkserver
 from autograder.engine import lifetime, sandbox, zygote
@@ -115,7 +115,7 @@ def graded(paths: list[Path], assignment: str, course_root: str, options, jobs: 
                 continue
             holding.get(pid, set()).discard(name)
             left.discard(name)
-            yield by_name[name], Finished(value=payload) if kind == "result" else Finished(error=_error(kind, payload))
+            yield by_name[name], as_finished(kind, payload)
     except BaseException:
         lifetime.stop_processes(list(processes.values()))
         raise
@@ -166,18 +166,15 @@ def _serve(lifeline, todo, done, untaken, jobs: int, assignment: str, course_roo
     first, instead of waiting behind a long one in a busy process.
     """
     from autograder.grading.course import Assignment
-    from autograder.grading.grade import Grading
 
     lifetime.watch_lifeline(lifeline)
     zygote.enable()  # numpy workers are forked, each into a sandbox of its own
     if shared is not None:  # from the zygote the batch started, until it dies
         sandbox.use_shared_zygote(shared)
-    course = Assignment(assignment, Path(course_root))
     pid = os.getpid()
-    started: list = []  # gradings started and not finished: closed however this process stops
     ended = False  # this process has read its DONE
 
-    def take(*, ahead: bool) -> tuple[str, Grading | None] | None:
+    def take(ahead: bool) -> str | None:
         nonlocal ended
         if ended:
             return None
@@ -194,6 +191,30 @@ def _serve(lifeline, todo, done, untaken, jobs: int, assignment: str, course_roo
             with untaken.get_lock():
                 untaken.value -= 1
         done.put(("took", pid, name, None))
+        return name
+
+    try:
+        for name, kind, payload in one_ahead(take, Assignment(assignment, Path(course_root)), options):
+            done.put((kind, pid, name, payload))
+    finally:
+        zygote.close_all()
+
+
+def one_ahead(take: Callable[[bool], str | None], course, options) -> Iterator[tuple[str, str, Any]]:
+    """Grade the submissions ``take`` gives, each one's worker starting while the one before is checked.
+
+    ``take(ahead)`` names the next submission, or None: with ``ahead`` it is asked while a
+    grading is under way and may refuse. Yields ``(name, kind, payload)`` as each ends: a
+    ``result`` (the result's dict), a ``course`` problem (class name, message), or the
+    grader ``failed`` (a line). Workers started and not finished are closed however it ends.
+    """
+    from autograder.grading.grade import Grading
+
+    started: list = []
+
+    def begin(name: str | None) -> tuple[str, Grading | _Failed] | None:
+        if name is None:
+            return None
         try:
             grading = Grading.start(Path(name), course, options)
         except Exception as e:  # reported when its turn comes, like any other failure
@@ -202,28 +223,32 @@ def _serve(lifeline, todo, done, untaken, jobs: int, assignment: str, course_roo
         return name, grading
 
     try:
-        current = take(ahead=False)
+        current = begin(take(False))
         while current is not None:
-            following = take(ahead=True)  # its worker starts while this one's checks run
+            following = begin(take(True))  # its worker starts while this one's checks run
             name, grading = current
             try:
                 if isinstance(grading, _Failed):
                     raise grading.error
-                result = grading.finish()
-                done.put(("result", pid, name, result.to_dict()))
+                outcome = ("result", grading.finish().to_dict())
             except GradingError as e:
-                done.put(("course", pid, name, (type(e).__name__, str(e))))
+                outcome = ("course", (type(e).__name__, str(e)))
             except Exception as e:  # a grader bug on one submission must not sink the others
-                done.put(("failed", pid, name, f"{type(e).__name__}: {e}"))
+                outcome = ("failed", f"{type(e).__name__}: {e}")
             finally:
                 if grading in started:
                     started.remove(grading)
-            current = following if following is not None else take(ahead=False)
+            yield name, *outcome
+            current = following if following is not None else begin(take(False))
     finally:
         for grading in started:  # finish() closes its own workers; these never got there
             with contextlib.suppress(Exception):
                 grading.close()
-        zygote.close_all()
+
+
+def as_finished(kind: str, payload: Any) -> Finished:
+    """What :func:`one_ahead` yielded for one submission, as the batch reads it."""
+    return Finished(value=payload) if kind == "result" else Finished(error=_error(kind, payload))
 
 
 @dataclass

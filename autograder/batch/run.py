@@ -9,20 +9,21 @@ written once, atomically, at the end.
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import json
 import os
 import signal
 import threading
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Callable
+from typing import TYPE_CHECKING, Any, Callable
 
 from autograder import __version__
 from autograder.engine import sandbox
 from autograder.files import csv_text, safe_file_name
 from autograder.grading.course import Assignment
 from autograder.errors import BatchInterrupted, GradingError, UsageError
-from autograder.grading.grade import GradeOptions, grade_submission
+from autograder.grading.grade import GradeOptions
 from autograder.engine import lifetime
 from autograder.batch import pool
 from autograder.batch.intake import Entry, Intake, read_download
@@ -35,6 +36,7 @@ if TYPE_CHECKING:
 
 JOURNAL_NAME = ".grade-journal.sqlite"
 FIXED_COLUMNS = ("total", "max", "percent", "status", "graded_by", "sandbox", "duration_s")
+DASK_CHUNK = 4  # submissions per Dask task at most: three of four worker starts hidden behind checks
 GRADER_FAILED = "error: the grader failed on this submission"
 GRADER_FAILED_KO = "오류: 채점기가 이 제출물에서 실패했습니다 (학생 잘못이 아니며 다시 채점됩니다)"
 
@@ -178,7 +180,12 @@ def _on_pool(paths: list[Path], assignment: Assignment, options: GradeOptions, j
 
 
 def _on_dask(paths: list[Path], assignment: Assignment, options: GradeOptions, scheduler: str):
-    """Yield (path, future) from an existing Dask cluster; each Dask worker starts its own sandboxed worker."""
+    """Yield (path, finished) from an existing Dask cluster, a few submissions to a task.
+
+    A task grades its submissions as a pool process does, each one's worker starting while
+    the one before is checked (:func:`pool.one_ahead`), with the Dask worker's own zygote and
+    collected checks. Its results come back together, when the task ends.
+    """
     if not paths:
         return
     try:
@@ -191,10 +198,29 @@ def _on_dask(paths: list[Path], assignment: Assignment, options: GradeOptions, s
     except (OSError, TimeoutError) as e:
         raise GradingError(f"cannot reach the Dask scheduler at {scheduler}: {e}") from e
     with client:
-        futures = {client.submit(_grade_one, str(p), assignment.name, str(assignment.course_root), options,
-                                 key=f"grade-{assignment.name}-{p.name}-{content_hash(p)}", pure=False): p for p in paths}
-        for future in dask_completed(list(futures)):
-            yield futures[future], future
+        by_name = {str(p): p for p in paths}
+        tasks = {}
+        for i, chunk in enumerate(_chunks(paths, len(client.scheduler_info().get("workers", {})))):
+            digest = hashlib.sha256("".join(content_hash(p) for p in chunk).encode()).hexdigest()[:16]
+            future = client.submit(_grade_chunk, [str(p) for p in chunk], assignment.name, str(assignment.course_root),
+                                   options, key=f"grade-{assignment.name}-{i:05d}-{chunk[0].name}-{digest}")
+            tasks[future] = chunk
+        for future in dask_completed(list(tasks)):
+            try:
+                ended = future.result()
+            except Exception as e:  # the task itself failed (a Dask worker lost too often): its submissions' rows say so
+                for path in tasks[future]:
+                    yield path, pool.Finished(error=e)
+                continue
+            for name, kind, payload in ended:
+                yield by_name[name], pool.as_finished(kind, payload)
+
+
+def _chunks(paths: list[Path], workers: int) -> list[list[Path]]:
+    """Submissions in tasks of up to DASK_CHUNK: at least four tasks per Dask worker known now, so that the
+    last ones even out; one worker start in each task is not hidden behind checks."""
+    size = max(1, min(DASK_CHUNK, len(paths) // (4 * max(1, workers))))
+    return [paths[i:i + size] for i in range(0, len(paths), size)]
 
 
 def _as_results(graded, assignment: Assignment, errors: list[str]):
@@ -210,12 +236,13 @@ def _as_results(graded, assignment: Assignment, errors: list[str]):
         yield path, SubmissionResult.from_dict(data)
 
 
-def _grade_one(path: str, assignment: str, course_root: str, options: GradeOptions) -> dict:
+def _grade_chunk(paths: list[str], assignment: str, course_root: str, options: GradeOptions) -> list[tuple[str, str, Any]]:
+    """On a Dask worker: grade ``paths`` one ahead, as a pool process does; (name, kind, payload) for each."""
     from autograder.engine import zygote
 
-    zygote.enable()  # on a Dask worker, as in a pool process: numpy workers are forked from its zygote
-    result = grade_submission(Path(path), Assignment(assignment, Path(course_root)), options)
-    return result.to_dict()
+    zygote.enable()  # numpy workers are forked from this Dask worker's zygote, which it keeps between tasks
+    names = iter(paths)
+    return list(pool.one_ahead(lambda ahead: next(names, None), Assignment(assignment, Path(course_root)), options))
 
 
 def _failed(path: Path, assignment: Assignment, status: str) -> dict:
