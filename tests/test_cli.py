@@ -212,6 +212,44 @@ def test_the_grade_command_leaves_its_output_its_exit_code_and_no_folders_behind
     assert list(temp.iterdir()) == []
 
 
+THREAD_RUBRIC = """
+[assignment]
+title = "Threads"
+language = "en"
+
+[checks]
+test_threads = 1
+"""
+
+THREAD_CHECKS = """
+import os
+
+
+def test_threads(submission):
+    grader = {name: os.environ.get(name) for name in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS")}
+    assert grader == dict.fromkeys(grader, "1"), f"the grading process: {grader}"
+    assert submission.value("WORKER") == str(os.cpu_count()), "the worker's own setting (grade check: a thread per core)"
+"""
+
+
+def test_the_grader_runs_one_blas_thread_and_the_worker_keeps_its_own(tmp_path):
+    """OpenBLAS in the grader's process gets one thread (cli/entry.py); the student's worker is not affected."""
+    import os
+    import subprocess
+    import sys
+
+    folder = tmp_path / "course" / "assignments" / "threads" / "checks"
+    folder.mkdir(parents=True)
+    (folder / "rubric.toml").write_text(THREAD_RUBRIC, encoding="utf-8")
+    (folder / "test_threads.py").write_text(THREAD_CHECKS, encoding="utf-8")
+    (tmp_path / "threads.py").write_text('import os\nWORKER = os.environ.get("OPENBLAS_NUM_THREADS")\n', encoding="utf-8")
+    env = {k: v for k, v in os.environ.items() if not k.endswith("_NUM_THREADS")}
+    run = subprocess.run([sys.executable, "-m", "autograder.cli", "check", str(tmp_path / "threads.py"), "-a", "threads"],
+                         env={**env, "GRADE_COURSE": str(tmp_path / "course")}, capture_output=True, text=True, timeout=300)
+    assert run.returncode == 0, run.stdout + run.stderr
+    assert "Total: 1/1 (100.0%)" in run.stdout
+
+
 def test_batch_without_the_sandbox_refuses_with_exit_code_2(tiny_course, tmp_path, good_source, monkeypatch):
     subs, out = one_submission(tmp_path, good_source)
     monkeypatch.setenv("GRADE_SANDBOX", "none")
