@@ -1,7 +1,8 @@
 """Speed of the numpy grading path on this machine: prints figures, asserts nothing.
 
     python benchmarks/bench_grading.py            # grade check, the bare floor, 20 notebooks at -j 1 and -j 2
-    python benchmarks/bench_grading.py --scale    # also 100 notebooks at -j 1, -j 2 and on a 2-process Dask LocalCluster
+    python benchmarks/bench_grading.py --scale    # also 100 notebooks at -j 1, -j 2, -j 1 on one core, and on a
+                                                  # 2-process Dask LocalCluster
 
 Targets on 2 cores (issue 13): `grade check` on the 01 notebook no slower than 0.55-0.65 s;
 20 notebooks at -j 2 in under 2.5 s; 100 at -j 2 at least 600 a minute; -j 2 at least 1.8x -j 1;
@@ -20,6 +21,7 @@ import sys
 import tempfile
 import threading
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
 import psutil
@@ -77,24 +79,40 @@ class PoolMemory(threading.Thread):
                 continue
 
 
-def batch_time(subs: Path, out: Path, *args: str) -> tuple[float, PoolMemory]:
-    """(seconds, what the pool processes and zygotes held at their peak) of ``grade batch`` on ``subs``."""
+@dataclass
+class Batch:
+    seconds: float
+    busy_s: float  # CPU-seconds the whole machine spent while it ran (read from /proc/stat)
+    memory: PoolMemory
+
+
+def busy_cpu_s() -> float:
+    """CPU-seconds this machine has spent busy since it started (every field of /proc/stat's cpu line
+    but idle and iowait)."""
+    fields = [int(x) for x in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
+    return (sum(fields) - fields[3] - fields[4]) / os.sysconf("SC_CLK_TCK")
+
+
+def batch_time(subs: Path, out: Path, *args: str, cpus: set[int] | None = None) -> Batch:
+    """``grade batch`` on ``subs``: its time, the machine's CPU time meanwhile, and what the pool
+    processes and zygotes held at their peak. With ``cpus``, it and all it starts run on those CPUs."""
     out.mkdir()
     cmd = [GRADE, "batch", str(subs), "-a", NAME, "-o", str(out / "grades.csv"), "--force", *args]
-    start = time.perf_counter()
-    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL)
+    busy, start = busy_cpu_s(), time.perf_counter()
+    pin = None if cpus is None else (lambda: os.sched_setaffinity(0, cpus))
+    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, preexec_fn=pin)
     memory = PoolMemory(psutil.Process(proc.pid))
     if proc.wait() != 0:
         raise SystemExit(f"{' '.join(cmd)} failed")
-    seconds = time.perf_counter() - start
+    seconds, busy = time.perf_counter() - start, busy_cpu_s() - busy
     memory.done.set()
     memory.join()
-    return seconds, memory
+    return Batch(seconds, busy, memory)
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--scale", action="store_true", help="also grade 100 notebooks at -j 1, -j 2 and on Dask")
+    parser.add_argument("--scale", action="store_true", help="also grade 100 notebooks at -j 1, -j 2, -j 1 on one core, and on Dask")
     args = parser.parse_args()
     print(f"machine: {os.cpu_count()} cores, python {sys.version.split()[0]}, {load()}; the command: {GRADE}")
     check = timed([GRADE, "check", str(NOTEBOOK), "-a", NAME])
@@ -103,8 +121,8 @@ def main() -> None:
     print(f"python on the same code as a script: {bare:.2f} s median of 5 (the floor)")
     with tempfile.TemporaryDirectory() as tmp:
         subs = copies(Path(tmp) / "subs20", 20)
-        j1, _ = batch_time(subs, Path(tmp) / "j1", "-j", "1")
-        j2, _ = batch_time(subs, Path(tmp) / "j2", "-j", "2")
+        j1 = batch_time(subs, Path(tmp) / "j1", "-j", "1").seconds
+        j2 = batch_time(subs, Path(tmp) / "j2", "-j", "2").seconds
         print(f"20 notebooks, -j 1: {j1:.2f} s")
         print(f"20 notebooks, -j 2: {j2:.2f} s (target < 2.5 s)")
         if args.scale:
@@ -117,14 +135,18 @@ def scale(tmp: Path) -> None:
 
     n = 100
     subs = copies(tmp / "subs100", n)
-    j1, mem1 = batch_time(subs, tmp / "s1", "-j", "1")
-    j2, mem2 = batch_time(subs, tmp / "s2", "-j", "2")
+    first, second = batch_time(subs, tmp / "s1", "-j", "1"), batch_time(subs, tmp / "s2", "-j", "2")
+    j1, j2, mem1, mem2 = first.seconds, second.seconds, first.memory, second.memory
+    j1_alone = batch_time(subs, tmp / "s1c", "-j", "1", cpus={min(os.sched_getaffinity(0))}).seconds
     with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None) as cluster:
-        dask, _ = batch_time(subs, tmp / "sd", "--dask-scheduler", cluster.scheduler_address)
+        dask = batch_time(subs, tmp / "sd", "--dask-scheduler", cluster.scheduler_address).seconds
     print(f"{n} notebooks, -j 1: {j1:.1f} s = {n / j1 * 60:.0f} a minute")
     print(f"{n} notebooks, -j 2: {j2:.1f} s = {n / j2 * 60:.0f} a minute (target >= 600)")
     print(f"{n} notebooks, Dask LocalCluster (2 processes): {dask:.1f} s = {n / dask * 60:.0f} a minute")
+    print(f"{n} notebooks, -j 1 on one core: {j1_alone:.1f} s = {n / j1_alone * 60:.0f} a minute")
     print(f"scaling -j 2 / -j 1: {j1 / j2:.2f}x (target >= 1.8x); Dask / -j 2: {dask / j2:.2f} (target <= 1.25)")
+    print(f"  -j 1 keeps {first.busy_s / j1:.1f} cores busy (each next worker starts while the checks run), so -j 2 "
+          f"adds little on 2 cores; -j 2 on 2 cores / -j 1 on one core: {j1_alone / j2:.2f}x")
     print(f"peak resident memory of one pool process: {max(mem1.peak_mb, mem2.peak_mb):.0f} MB (target < 150 MB)")
     zygote = max(mem1.zygote_mb, mem2.zygote_mb)
     print(f"peak resident memory of one zygote: {zygote:.0f} MB (shared with the workers forked from it)" if zygote else

@@ -172,7 +172,7 @@ def test_a_dask_task_grades_its_submissions_one_ahead_and_each_sees_nothing_of_t
     assignment = probe_course(tmp_path / "course", sleep=0.5)
     subs = tmp_path / "subs"
     subs.mkdir()
-    for n in range(4):  # eight submissions on one Dask worker: tasks of two, a dirty one then a clean one
+    for n in range(4):  # eight submissions on one Dask worker, in tasks of several: a dirty one, then a clean one
         (subs / f"{n}a_dirty.py").write_text(DIRTY, encoding="utf-8")
         (subs / f"{n}b_probe.py").write_text(PROBE, encoding="utf-8")
     with LocalCluster(n_workers=1, threads_per_worker=1, processes=True, dashboard_address=None) as cluster:

@@ -217,10 +217,14 @@ def _on_dask(paths: list[Path], assignment: Assignment, options: GradeOptions, s
 
 
 def _chunks(paths: list[Path], workers: int) -> list[list[Path]]:
-    """Submissions in tasks of up to DASK_CHUNK: at least four tasks per Dask worker known now, so that the
-    last ones even out; one worker start in each task is not hidden behind checks."""
-    size = max(1, min(DASK_CHUNK, len(paths) // (4 * max(1, workers))))
-    return [paths[i:i + size] for i in range(0, len(paths), size)]
+    """Submissions in tasks of up to DASK_CHUNK, smaller towards the end (at most half of what is left per
+    Dask worker known now), so that the workers finish together."""
+    chunks, start, share = [], 0, 2 * max(1, workers)
+    while start < len(paths):
+        size = max(1, min(DASK_CHUNK, (len(paths) - start) // share))
+        chunks.append(paths[start:start + size])
+        start += size
+    return chunks
 
 
 def _as_results(graded, assignment: Assignment, errors: list[str]):
