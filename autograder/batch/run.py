@@ -9,11 +9,11 @@ written once, atomically, at the end.
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import json
 import os
 import signal
 import threading
+import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable
@@ -199,11 +199,11 @@ def _on_dask(paths: list[Path], assignment: Assignment, options: GradeOptions, s
         raise GradingError(f"cannot reach the Dask scheduler at {scheduler}: {e}") from e
     with client:
         by_name = {str(p): p for p in paths}
+        batch = uuid.uuid4().hex[:8]  # never the same key as another batch's task: its options may differ
         tasks = {}
-        for i, chunk in enumerate(_chunks(paths, len(client.scheduler_info().get("workers", {})))):
-            digest = hashlib.sha256("".join(content_hash(p) for p in chunk).encode()).hexdigest()[:16]
+        for i, chunk in enumerate(_chunks(paths, len(client.nthreads()))):
             future = client.submit(_grade_chunk, [str(p) for p in chunk], assignment.name, str(assignment.course_root),
-                                   options, key=f"grade-{assignment.name}-{i:05d}-{chunk[0].name}-{digest}")
+                                   options, key=f"grade-{assignment.name}-{batch}-{i:05d}")
             tasks[future] = chunk
         for future in dask_completed(list(tasks)):
             try:
