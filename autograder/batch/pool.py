@@ -6,7 +6,8 @@ starting (Python, numpy and IPython imports, the sandbox), so that start-up is
 off the critical path. Each submission still has its own worker, sandbox,
 scratch folder and cgroup, and its time limit starts when its grading does
 (see :class:`autograder.grading.grade.Grading`). The rubric's checks are
-collected once per process (:mod:`autograder.grading.check_session`).
+collected once per process (:mod:`autograder.grading.check_session`). A Dask
+task grades its few submissions with the same loop (:func:`one_ahead`).
 
 Results come back on a second queue as they finish. A process that dies (the
 OOM killer, a signal) takes with it only the submissions it held, at most two:
