@@ -126,6 +126,25 @@ def test_a_dask_cluster_gives_the_same_grades_as_one_local_worker(tiny_course, s
     pd.testing.assert_frame_equal(local, dask)
 
 
+
+@pytest.mark.slow
+def test_a_dask_batch_given_relative_paths_grades_from_workers_in_another_folder(tiny_course, good_source, tmp_path,
+                                                                                   monkeypatch):
+    """A TA types ``grade batch subs ...`` in the course folder; Dask workers started elsewhere get absolute paths."""
+    from distributed import LocalCluster
+
+    ta, elsewhere = tmp_path / "ta", tmp_path / "elsewhere"
+    (ta / "subs" / "folder").mkdir(parents=True)
+    elsewhere.mkdir()
+    (ta / "subs" / "good.py").write_text(good_source, encoding="utf-8")
+    write_notebook(ta / "subs" / "folder" / "tiny.ipynb", good_source.replace("TOTAL = 3", "TOTAL = 4"))
+    monkeypatch.chdir(elsewhere)
+    with LocalCluster(n_workers=1, threads_per_worker=1, processes=True, dashboard_address=None) as cluster:
+        monkeypatch.chdir(ta)
+        summary = run(tiny_course, Path("subs"), Path("out"), scheduler=cluster.scheduler_address)
+    assert {r.student_id: (r.status, r.total) for r in summary.results} == {"good": ("graded", 4), "folder": ("graded", 3)}
+    assert (ta / "out" / "grades.csv").exists() and not (elsewhere / "out").exists()
+
 def test_the_late_policy_from_the_rubric_lands_in_the_csv(tiny_course, subs, tmp_path):
     rubric = tiny_course / "rubrics" / "tiny" / "rubric.toml"
     rubric.write_text(rubric.read_text() + '\n[late]\ndue = 2026-03-01T23:59:00+09:00\npenalty_per_day = 10\ncap = 50\n')

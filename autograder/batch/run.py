@@ -14,7 +14,7 @@ import os
 import signal
 import threading
 import uuid
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable
 
@@ -193,17 +193,20 @@ def _on_dask(paths: list[Path], assignment: Assignment, options: GradeOptions, s
         from distributed import as_completed as dask_completed
     except ImportError as e:
         raise GradingError("--dask-scheduler needs the 'distributed' package (pip install 'course-autograder[scale]')") from e
+    # A Dask worker has a working folder of its own: every path it is given is absolute.
+    by_name = {str(p.absolute()): p for p in paths}
+    options = replace(options, **{k: v.absolute() for k in ("data_dir", "heldout_dir") if (v := getattr(options, k))})
     try:
         client = Client(scheduler, timeout="10s")
     except (OSError, TimeoutError) as e:
         raise GradingError(f"cannot reach the Dask scheduler at {scheduler}: {e}") from e
     with client:
-        by_name = {str(p): p for p in paths}
         batch = uuid.uuid4().hex[:8]  # never the same key as another batch's task: its options may differ
         tasks = {}
         for i, chunk in enumerate(_chunks(paths, len(client.nthreads()))):
-            future = client.submit(_grade_chunk, [str(p) for p in chunk], assignment.name, str(assignment.course_root),
-                                   options, key=f"grade-{assignment.name}-{batch}-{i:05d}")
+            future = client.submit(_grade_chunk, [str(p.absolute()) for p in chunk], assignment.name,
+                                   str(assignment.course_root.absolute()), options,
+                                   key=f"grade-{assignment.name}-{batch}-{i:05d}")
             tasks[future] = chunk
         for future in dask_completed(list(tasks)):
             try:
