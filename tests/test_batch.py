@@ -127,6 +127,24 @@ def test_a_dask_cluster_gives_the_same_grades_as_one_local_worker(tiny_course, s
 
 
 
+
+def test_dask_tasks_hold_a_few_numpy_submissions_fewer_at_the_end_and_one_keras_submission(tiny_course):
+    from autograder.batch.run import DASK_CHUNK, _chunks, _task_size
+    from tests.conftest import REPO
+
+    paths = [Path(f"s{i:03d}.ipynb") for i in range(100)]
+    tasks = _chunks(paths, workers=2, most=_task_size(Assignment("tiny", tiny_course), GradeOptions()))
+    assert [p for task in tasks for p in task] == paths  # each once, in order
+    sizes = [len(task) for task in tasks]
+    assert sizes == sorted(sizes, reverse=True) and sizes[0] == DASK_CHUNK == 4 and sizes[-4:] == [1, 1, 1, 1]
+    done = 0
+    for size in sizes:  # no task holds more than half of what is left for each of the two workers
+        assert size == 1 or size <= (len(paths) - done) / 4
+        done += size
+    keras = Assignment("04_fashion_mnist", REPO)
+    assert _task_size(keras, GradeOptions()) == 1  # a minute each: every result reaches the TA as it ends
+    assert [len(t) for t in _chunks(paths[:5], workers=0, most=1)] == [1] * 5
+
 @pytest.mark.slow
 def test_a_dask_batch_given_relative_paths_grades_from_workers_in_another_folder(tiny_course, good_source, tmp_path,
                                                                                    monkeypatch):

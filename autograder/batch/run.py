@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any, Callable
 
 from autograder import __version__
 from autograder.engine import sandbox
+from autograder.engine.client import forks
 from autograder.files import csv_text, safe_file_name
 from autograder.grading.course import Assignment
 from autograder.errors import BatchInterrupted, GradingError, UsageError
@@ -203,7 +204,7 @@ def _on_dask(paths: list[Path], assignment: Assignment, options: GradeOptions, s
     with client:
         batch = uuid.uuid4().hex[:8]  # never the same key as another batch's task: its options may differ
         tasks = {}
-        for i, chunk in enumerate(_chunks(paths, len(client.nthreads()))):
+        for i, chunk in enumerate(_chunks(paths, len(client.nthreads()), _task_size(assignment, options))):
             future = client.submit(_grade_chunk, [str(p.absolute()) for p in chunk], assignment.name,
                                    str(assignment.course_root.absolute()), options,
                                    key=f"grade-{assignment.name}-{batch}-{i:05d}")
@@ -219,12 +220,19 @@ def _on_dask(paths: list[Path], assignment: Assignment, options: GradeOptions, s
                 yield by_name[name], pool.as_finished(kind, payload)
 
 
-def _chunks(paths: list[Path], workers: int) -> list[list[Path]]:
-    """Submissions in tasks of up to DASK_CHUNK, smaller towards the end (at most half of what is left per
+def _task_size(assignment: Assignment, options: GradeOptions) -> int:
+    """How many submissions a Dask task grades at most: DASK_CHUNK for numpy notebooks (a tenth of a second
+    each), one for Keras (a minute each: each result should reach the progress line and the journal as it
+    ends, and a stopped batch should leave no more than one running per Dask worker)."""
+    return DASK_CHUNK if forks(assignment.rubric(options.suite).requires) else 1
+
+
+def _chunks(paths: list[Path], workers: int, most: int = DASK_CHUNK) -> list[list[Path]]:
+    """Submissions in tasks of up to ``most``, smaller towards the end (at most half of what is left per
     Dask worker known now), so that the workers finish together."""
     chunks, start, share = [], 0, 2 * max(1, workers)
     while start < len(paths):
-        size = max(1, min(DASK_CHUNK, (len(paths) - start) // share))
+        size = max(1, min(most, (len(paths) - start) // share))
         chunks.append(paths[start:start + size])
         start += size
     return chunks
