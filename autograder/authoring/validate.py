@@ -15,12 +15,14 @@ The result is a :class:`ValidationReport`; :func:`format_report` renders it.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-from autograder.engine import lifetime, zygote
+from autograder.batch import pool
+from autograder.engine import zygote
 from autograder.grading.course import Assignment
 from autograder.errors import GradingError
 from autograder.grading.grade import GradeOptions, grade_submission
@@ -199,14 +201,23 @@ def expected_lost(path: Path) -> list[str] | None:
 
 def _grade_all(runs: list[tuple[Path, str]], assignment: Assignment, options: GradeOptions,
                jobs: int | None) -> list[Graded]:
+    """Each (path, suite) graded: in this process with one job, else by the batch's pool, a suite at a time,
+    its processes one submission ahead and forking their numpy workers from one zygote."""
     jobs = max(1, min(jobs or os.cpu_count() or 1, len(runs)))
-    tasks = [(str(path), assignment.name, str(assignment.course_root), _with_suite(options, suite, jobs))
-             for path, suite in runs]
     if jobs == 1:
         with zygote.forking():
-            return [_grade(*task) for task in tasks]
-    with lifetime.process_pool(jobs, preload=["autograder.grading.grade"]) as pool:  # dies with this process
-        return list(pool.map(_grade, *zip(*tasks)))
+            return [_grade(str(path), assignment.name, str(assignment.course_root), _with_suite(options, suite, 1))
+                    for path, suite in runs]
+    suites = {suite: [path for path, s in runs if s == suite] for _, suite in runs}
+    graded: dict[tuple[Path, str], Graded] = {}
+    with pool.starting(assignment, _with_suite(options, runs[0][1], jobs)) as shared:
+        for suite, paths in suites.items():
+            suite_options = _with_suite(options, suite, jobs)
+            with contextlib.closing(pool.graded(paths, assignment.name, str(assignment.course_root), suite_options,
+                                                jobs, shared)) as finished:
+                for path, outcome in finished:
+                    graded[path, suite] = Graded.of(SubmissionResult.from_dict(outcome.result()), suite)
+    return [graded[run] for run in runs]
 
 
 def _with_suite(options: GradeOptions, suite: str, jobs: int) -> GradeOptions:
@@ -216,7 +227,6 @@ def _with_suite(options: GradeOptions, suite: str, jobs: int) -> GradeOptions:
 
 
 def _grade(path: str, name: str, course_root: str, options: GradeOptions) -> Graded:
-    zygote.enable()  # a no-op inside zygote.forking(); in a pool process, for every run it grades
     result = grade_submission(Path(path), Assignment(name, Path(course_root)), options)
     return Graded.of(result, options.suite)
 

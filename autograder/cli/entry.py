@@ -1,8 +1,9 @@
 """The ``grade`` console script: what has to start before the command line is imported.
 
-``grade batch`` forks its grading processes from a forkserver that imports the
-grader (:mod:`autograder.batch.forkserver`). Started here, those imports run while
-the command line's own run (0.2 s); started by the batch, they would run after.
+``grade batch`` and ``grade validate`` fork their grading processes from a
+forkserver that imports the grader (:mod:`autograder.batch.forkserver`). Started
+here, those imports run while the command line's own run (0.2 s); started by the
+command, they would run after.
 
 The grader's own processes (this one, the forkserver and the pool it forks) do no
 heavy linear algebra, so they get one BLAS thread each unless the user chose
@@ -23,7 +24,8 @@ def main() -> None:
     for name in ONE_THREAD:
         os.environ.setdefault(name, "1")
     args = sys.argv[1:]
-    if args[:1] == ["batch"] and not any(a.startswith("--dask-scheduler") or a in ("-h", "--help") for a in args):
+    if args[:1] in (["batch"], ["validate"]) and not any(a.startswith("--dask-scheduler") or a in ("-h", "--help")
+                                                         for a in args):
         from autograder.batch import forkserver
 
         forkserver.context(start=True)

@@ -3,9 +3,9 @@
 - :func:`stop_on_signals`: SIGTERM and SIGHUP interrupt the main thread the way
   Ctrl-C does (a ``KeyboardInterrupt``), so every ``finally`` runs and workers
   are stopped; :func:`stop_signal` says which signal it was.
-- :func:`process_pool`: a forkserver process pool whose processes die within
-  moments of this process (they watch a pipe it holds); on an interrupt the
-  pool's graders are stopped instead of waited for.
+- :func:`watch_lifeline`: a pool process (``batch/pool.py``) dies within moments
+  of this process (it watches a pipe this process holds); on an interrupt the
+  pool's graders are stopped instead of waited for (:func:`stop_processes`).
 - Owner tags: scratch folders, cgroups and workers' environments carry the pid
   and start time of the grader process that made them, so the next start
   (:func:`remove_leftovers_once`, and the cgroup code) removes only what a dead
@@ -26,7 +26,6 @@ import signal
 import tempfile
 import threading
 import time
-from concurrent.futures import ProcessPoolExecutor
 from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import Iterator
@@ -93,44 +92,6 @@ def watch_lifeline(lifeline: Connection) -> None:
         os.kill(os.getpid(), signal.SIGKILL)
 
     threading.Thread(target=watch, name="grade-lifeline", daemon=True).start()
-
-
-@contextlib.contextmanager
-def process_pool(jobs: int, *, preload: list[str] = ()) -> Iterator[ProcessPoolExecutor]:
-    """A pool of ``jobs`` forkserver processes that die with this process, however it ends.
-
-    Each pool process watches a pipe only this process writes to (see
-    :func:`watch_lifeline`); the forkserver exits once they are gone. Leaving by
-    an exception (Ctrl-C, SIGTERM) cancels what has not started and interrupts
-    what has, instead of waiting for it.
-    """
-    context = pool_context(preload)
-    lifeline, held = context.Pipe(duplex=False)
-    pool = ProcessPoolExecutor(max_workers=jobs, mp_context=context, initializer=watch_lifeline, initargs=(lifeline,))
-    try:
-        yield pool
-    except BaseException:
-        _interrupt(pool)
-        raise
-    else:
-        pool.shutdown(wait=True)
-    finally:
-        lifeline.close()
-        held.close()
-
-
-def pool_context(preload: list[str] = ()) -> multiprocessing.context.ForkServerContext:
-    """The forkserver context grading pools start their processes from, with ``preload`` imported once in the server."""
-    context = multiprocessing.get_context("forkserver")
-    if preload:
-        context.set_forkserver_preload(list(preload))
-    return context
-
-
-def _interrupt(pool: ProcessPoolExecutor) -> None:
-    processes = list((getattr(pool, "_processes", None) or {}).values())
-    pool.shutdown(wait=False, cancel_futures=True)
-    stop_processes(processes)
 
 
 def stop_processes(processes: list[multiprocessing.process.BaseProcess]) -> None:
