@@ -17,7 +17,8 @@ MAY_IMPORT = {
     "grading": {"grading", "engine"},
     "batch": {"batch", "grading", "engine"},
     "exports": {"exports", "grading", "engine"},
-    "authoring": {"authoring", "grading", "engine"},
+    # validate grades many submissions with the batch's pool: authoring sits above batch (never the reverse)
+    "authoring": {"authoring", "batch", "grading", "engine"},
     "cli": {"cli", "batch", "exports", "authoring", "grading", "engine"},
 }
 
