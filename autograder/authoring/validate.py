@@ -206,15 +206,14 @@ def _grade_all(runs: list[tuple[Path, str]], assignment: Assignment, options: Gr
     jobs = max(1, min(jobs or os.cpu_count() or 1, len(runs)))
     if jobs == 1:
         with zygote.forking():
-            return [_grade(str(path), assignment.name, str(assignment.course_root), _with_suite(options, suite, 1))
+            return [Graded.of(grade_submission(path, assignment, _with_suite(options, suite, 1)), suite)
                     for path, suite in runs]
     suites = {suite: [path for path, s in runs if s == suite] for _, suite in runs}
     graded: dict[tuple[Path, str], Graded] = {}
     with pool.starting(assignment, _with_suite(options, runs[0][1], jobs)) as shared:
         for suite, paths in suites.items():
-            suite_options = _with_suite(options, suite, jobs)
-            with contextlib.closing(pool.graded(paths, assignment.name, str(assignment.course_root), suite_options,
-                                                jobs, shared)) as finished:
+            with contextlib.closing(pool.graded(paths, assignment, _with_suite(options, suite, jobs), jobs,
+                                                shared)) as finished:
                 for path, outcome in finished:
                     graded[path, suite] = Graded.of(SubmissionResult.from_dict(outcome.result()), suite)
     return [graded[run] for run in runs]
@@ -224,11 +223,6 @@ def _with_suite(options: GradeOptions, suite: str, jobs: int) -> GradeOptions:
     threads = options.threads if options.threads > 1 else max(1, (os.cpu_count() or 1) // jobs)
     return GradeOptions(suite=suite, seed=options.seed, threads=threads, data_dir=options.data_dir,
                         timeout=options.timeout, env=dict(options.env))
-
-
-def _grade(path: str, name: str, course_root: str, options: GradeOptions) -> Graded:
-    result = grade_submission(Path(path), Assignment(name, Path(course_root)), options)
-    return Graded.of(result, options.suite)
 
 
 # --- the report a person reads ------------------------------------------------------

@@ -23,11 +23,14 @@ import queue
 import signal
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable, Iterator
+from typing import TYPE_CHECKING, Any, Callable, Iterator
 
 from autograder.batch import forkserver
 from autograder.engine import lifetime, sandbox, zygote
 from autograder.errors import GradingError
+
+if TYPE_CHECKING:
+    from autograder.grading.course import Assignment
 
 POLL_S = 0.2  # how often the grader looks for a dead pool process while it waits for results
 DONE = None  # what ends a pool process's queue
@@ -68,7 +71,7 @@ def starting(assignment, options) -> Iterator[sandbox.SharedZygote | None]:
             sandbox.stop_shared_zygote(shared)
 
 
-def graded(paths: list[Path], assignment: str, course_root: str, options, jobs: int,
+def graded(paths: list[Path], assignment: Assignment, options, jobs: int,
            shared: sandbox.SharedZygote | None = None) -> Iterator[tuple[Path, Finished]]:
     """Yield (path, Finished) as submissions finish, graded by ``jobs`` processes (see :func:`starting`).
 
@@ -89,8 +92,7 @@ def graded(paths: list[Path], assignment: str, course_root: str, options, jobs: 
 
     def start_one() -> None:
         todo.put(DONE)
-        process = context.Process(target=_serve, args=(lifeline, todo, done, untaken, jobs, assignment, course_root,
-                                                       options, shared),
+        process = context.Process(target=_serve, args=(lifeline, todo, done, untaken, jobs, assignment, options, shared),
                                   name="grade-pool", daemon=True)
         process.start()
         processes[process.pid], holding[process.pid] = process, set()
@@ -158,7 +160,7 @@ def _error(kind: str, payload: str | tuple[str, str]) -> BaseException:
 # -- in a pool process ---------------------------------------------------------------------
 
 
-def _serve(lifeline, todo, done, untaken, jobs: int, assignment: str, course_root: str, options,
+def _serve(lifeline, todo, done, untaken, jobs: int, assignment: Assignment, options,
            shared: sandbox.SharedZygote | None) -> None:
     """Grade submissions from ``todo`` until it says DONE, one submission's worker starting ahead.
 
@@ -166,8 +168,6 @@ def _serve(lifeline, todo, done, untaken, jobs: int, assignment: str, course_roo
     never taken ahead: at the end of a batch they go to whichever process is free
     first, instead of waiting behind a long one in a busy process.
     """
-    from autograder.grading.course import Assignment
-
     lifetime.watch_lifeline(lifeline)
     zygote.enable()  # numpy workers are forked, each into a sandbox of its own
     if shared is not None:  # from the zygote the batch started, until it dies
@@ -195,13 +195,13 @@ def _serve(lifeline, todo, done, untaken, jobs: int, assignment: str, course_roo
         return name
 
     try:
-        for name, kind, payload in one_ahead(take, Assignment(assignment, Path(course_root)), options):
+        for name, kind, payload in one_ahead(take, assignment, options):
             done.put((kind, pid, name, payload))
     finally:
         zygote.close_all()
 
 
-def one_ahead(take: Callable[[bool], str | None], course, options) -> Iterator[tuple[str, str, Any]]:
+def one_ahead(take: Callable[[bool], str | None], assignment: Assignment, options) -> Iterator[tuple[str, str, Any]]:
     """Grade the submissions ``take`` gives, each one's worker starting while the one before is checked.
 
     ``take(ahead)`` names the next submission, or None: with ``ahead`` it is asked while a
@@ -217,7 +217,7 @@ def one_ahead(take: Callable[[bool], str | None], course, options) -> Iterator[t
         if name is None:
             return None
         try:
-            grading = Grading.start(Path(name), course, options)
+            grading = Grading.start(Path(name), assignment, options)
         except Exception as e:  # reported when its turn comes, like any other failure
             return name, _Failed(e)
         started.append(grading)

@@ -124,7 +124,8 @@ def run_batch(subs_dir: Path, assignment: Assignment, out_csv: Path, *, options:
                         on_result(results[sid], True)
                 else:
                     todo.append(path)
-            graded = _on_dask(todo, assignment, options, scheduler) if scheduler else _on_pool(todo, assignment, options, jobs, shared)
+            graded = (_on_dask(todo, assignment, options, scheduler) if scheduler
+                      else pool.graded(todo, assignment, options, jobs, shared))
             # The CSV needs pandas (0.2 s to import): imported while the pool starts, not before it or at the end.
             threading.Thread(target=__import__, args=("pandas",), name="grade-import-pandas", daemon=True).start()
             try:
@@ -175,11 +176,6 @@ def _file_times_warning(students: list[str]) -> str:
             "they are easy to back-date: give --manifest with the LMS's submission times")
 
 
-def _on_pool(paths: list[Path], assignment: Assignment, options: GradeOptions, jobs: int, shared):
-    """Yield (path, finished) from a local pool of grading processes, as they finish (see batch/pool.py)."""
-    yield from pool.graded(paths, assignment.name, str(assignment.course_root), options, jobs, shared)
-
-
 def _on_dask(paths: list[Path], assignment: Assignment, options: GradeOptions, scheduler: str):
     """Yield (path, finished) from an existing Dask cluster, a few submissions to a task.
 
@@ -197,6 +193,8 @@ def _on_dask(paths: list[Path], assignment: Assignment, options: GradeOptions, s
     # A Dask worker has a working folder of its own: every path it is given is absolute.
     by_name = {str(p.absolute()): p for p in paths}
     options = replace(options, **{k: v.absolute() for k in ("data_dir", "heldout_dir") if (v := getattr(options, k))})
+    assignment = replace(assignment, course_root=assignment.course_root.absolute(),
+                         home=assignment.home and assignment.home.absolute())
     try:
         client = Client(scheduler, timeout="10s")
     except (OSError, TimeoutError) as e:
@@ -205,8 +203,7 @@ def _on_dask(paths: list[Path], assignment: Assignment, options: GradeOptions, s
         batch = uuid.uuid4().hex[:8]  # never the same key as another batch's task: its options may differ
         tasks = {}
         for i, chunk in enumerate(_chunks(paths, len(client.nthreads()), _task_size(assignment, options))):
-            future = client.submit(_grade_chunk, [str(p.absolute()) for p in chunk], assignment.name,
-                                   str(assignment.course_root.absolute()), options,
+            future = client.submit(_grade_chunk, [str(p.absolute()) for p in chunk], assignment, options,
                                    key=f"grade-{assignment.name}-{batch}-{i:05d}")
             tasks[future] = chunk
         for future in dask_completed(list(tasks)):
@@ -251,13 +248,13 @@ def _as_results(graded, assignment: Assignment, errors: list[str]):
         yield path, SubmissionResult.from_dict(data)
 
 
-def _grade_chunk(paths: list[str], assignment: str, course_root: str, options: GradeOptions) -> list[tuple[str, str, Any]]:
+def _grade_chunk(paths: list[str], assignment: Assignment, options: GradeOptions) -> list[tuple[str, str, Any]]:
     """On a Dask worker: grade ``paths`` one ahead, as a pool process does; (name, kind, payload) for each."""
     from autograder.engine import zygote
 
     zygote.enable()  # numpy workers are forked from this Dask worker's zygote, which it keeps between tasks
     names = iter(paths)
-    return list(pool.one_ahead(lambda ahead: next(names, None), Assignment(assignment, Path(course_root)), options))
+    return list(pool.one_ahead(lambda ahead: next(names, None), assignment, options))
 
 
 def _failed(path: Path, assignment: Assignment, status: str) -> dict:
