@@ -96,6 +96,19 @@ def test_cli_prints_the_report_and_exits_0(course):
     )
 
 
+
+def test_the_grade_command_ends_after_validating_in_its_own_process(course):
+    """``-j 1`` grades in the command's process, which forks numpy workers from a thread it keeps: the
+    command still ends (cli/main.py's _leave stops that thread as Python's own exit would)."""
+    import os
+    import subprocess
+    import sys
+
+    run = subprocess.run([sys.executable, "-m", "autograder.cli", "validate", "-a", "tiny", "-j", "1"],
+                         env={**os.environ, "GRADE_COURSE": str(course)}, capture_output=True, text=True, timeout=120)
+    assert run.returncode == 0, run.stderr
+    assert run.stdout.splitlines()[-1] == "  OK"
+
 def test_wrong_solution_scoring_template_and_survivor_exit_1(course, good_source):
     (course / "solutions" / "tiny" / "tiny.ipynb").unlink()
     (course / "solutions" / "tiny" / "tiny.py").write_text(good_source.replace("TOTAL = 3", "TOTAL = 2"), encoding="utf-8")

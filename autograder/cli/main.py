@@ -200,13 +200,13 @@ def _leave(code: int | str | None) -> NoReturn:
     """Exit with ``code`` as ``sys.exit`` would, without tearing the interpreter down.
 
     Python frees every module object by object as it exits: 0.1-0.2 s after each
-    command that imported pandas, numpy and pytest, with nothing to show for it. Threads
-    that are not daemons are waited for and exit handlers run (multiprocessing's,
-    temporary folders'), as at a normal exit; then the process ends.
+    command that imported pandas, numpy and pytest, with nothing to show for it. What a
+    normal exit does first is still done: threads are stopped and waited for as Python
+    does it (``threading._shutdown``: an idle executor's threads are told to end, then
+    every thread that is not a daemon is joined), and exit handlers run
+    (multiprocessing's, temporary folders'); then the process ends.
     """
-    for thread in threading.enumerate():
-        if thread is not threading.current_thread() and not thread.daemon:
-            thread.join()
+    threading._shutdown()
     if code is not None and not isinstance(code, int):
         print(code, file=sys.stderr)
         code = 1
